@@ -1,0 +1,63 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "flowq",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "flowq", targets: ["flowq"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // System libraries (C), wrapped as GRDB wraps SQLite.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // Domain core: no I/O.
+        .target(name: "FlowLog"),
+        .target(name: "FlowSample", dependencies: ["FlowLog"]),
+        .target(name: "FlowQuery", dependencies: ["FlowLog"]),
+
+        // Adapters.
+        .target(
+            name: "FlowStore",
+            dependencies: [
+                "FlowLog", "FlowQuery",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        .target(name: "FlowIngest", dependencies: ["FlowLog", "FlowStore", "CZlib", "CZstd"]),
+        .target(
+            name: "FlowReport",
+            dependencies: ["FlowLog", "FlowQuery", "FlowStore", .product(name: "Yams", package: "Yams")]
+        ),
+
+        // The executable: thin.
+        .executableTarget(
+            name: "flowq",
+            dependencies: [
+                "FlowLog", "FlowSample", "FlowQuery", "FlowStore", "FlowIngest", "FlowReport", "CZlib", "CZstd",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "FlowLogTests", dependencies: ["FlowLog", "FlowSample"]),
+        .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog"]),
+        .testTarget(name: "FlowStoreTests", dependencies: ["FlowStore", "FlowLog", "FlowQuery", "FlowSample"]),
+        .testTarget(name: "FlowIngestTests", dependencies: ["FlowIngest", "FlowStore", "FlowLog", "FlowSample"]),
+        .testTarget(name: "FlowReportTests", dependencies: ["FlowReport", "FlowStore", "FlowIngest", "FlowLog"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["flowq"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    target.swiftSettings = settings
+}

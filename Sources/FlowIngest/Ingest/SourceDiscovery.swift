@@ -1,0 +1,51 @@
+import Foundation
+
+/// Finds the flow-log files under the paths a user names.
+public enum SourceDiscovery {
+    /// Files as given, and for directories every file below them whose name looks like a flow log
+    /// (`*.log`, `*.log.gz`, `*.log.zst`, `*.jsonl`, `*.json`, and their compressed forms), rotated files
+    /// before the active one and older before newer (by name: Felix's rotated names carry UTC timestamps).
+    public static func files(in paths: [String]) throws(IngestError) -> [String] {
+        var out: [String] = []
+        for path in paths {
+            var isDir: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
+                throw IngestError(.notFound, "no such file or directory: \(path)", path: path)
+            }
+            if !isDir.boolValue {
+                out.append(path)
+                continue
+            }
+            guard let walker = FileManager.default.enumerator(atPath: path) else {
+                throw IngestError(.permissionDenied, "cannot list \(path)", path: path)
+            }
+            var found: [String] = []
+            while let rel = walker.nextObject() as? String {
+                let full = (path as NSString).appendingPathComponent(rel)
+                var sub: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue else { continue }
+                if looksLikeFlowLog(rel) { found.append(full) }
+            }
+            out.append(contentsOf: found.sorted(by: rotationOrder))
+        }
+        return out
+    }
+
+    static func looksLikeFlowLog(_ name: String) -> Bool {
+        let base = (name as NSString).lastPathComponent
+        if base.hasPrefix(".") { return false }
+        var stem = base
+        for ext in [".gz", ".zst", ".zstd"] where stem.hasSuffix(ext) { stem = String(stem.dropLast(ext.count)) }
+        return stem.hasSuffix(".log") || stem.hasSuffix(".jsonl") || stem.hasSuffix(".json") || stem.hasSuffix(".ndjson")
+    }
+
+    /// Same directory: rotated files (`flows-<ts>…`) by name, then the active `flows.log`.
+    static func rotationOrder(_ a: String, _ b: String) -> Bool {
+        let da = (a as NSString).deletingLastPathComponent, db = (b as NSString).deletingLastPathComponent
+        if da != db { return da < db }
+        let na = (a as NSString).lastPathComponent, nb = (b as NSString).lastPathComponent
+        let activeA = na == "flows.log", activeB = nb == "flows.log"
+        if activeA != activeB { return activeB }
+        return na < nb
+    }
+}

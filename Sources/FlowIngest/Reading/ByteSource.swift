@@ -1,0 +1,84 @@
+import Foundation
+
+/// A stream of decompressed bytes from a file.
+public protocol ByteSource: AnyObject {
+    /// Reads up to `max` bytes into `buffer` (replacing its contents). An empty result means end of data.
+    func read(into buffer: inout [UInt8], max: Int) throws(IngestError) -> Void
+    /// Releases the file.
+    func close()
+}
+
+/// The compression of a file, from its name.
+public enum Compression: String, Sendable {
+    case none, gzip, zstd
+
+    /// `.gz` → gzip, `.zst` → zstd, anything else plain.
+    public init(path: String) {
+        if path.hasSuffix(".gz") {
+            self = .gzip
+        } else if path.hasSuffix(".zst") || path.hasSuffix(".zstd") {
+            self = .zstd
+        } else {
+            self = .none
+        }
+    }
+
+    /// Opens a source of the decompressed content of `path`.
+    public func open(_ path: String) throws(IngestError) -> any ByteSource {
+        let file = try RawFile(path: path)
+        switch self {
+        case .none: return file
+        case .gzip: return try GzipSource(file)
+        case .zstd: return try ZstdSource(file)
+        }
+    }
+}
+
+/// A plain file read with `read(2)`.
+public final class RawFile: ByteSource {
+    public let path: String
+    let fd: Int32
+    /// The file's device and inode at open time.
+    public let device: UInt64
+    public let inode: UInt64
+
+    public init(path: String) throws(IngestError) {
+        self.path = path
+        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IngestError.fromErrno(errno, path: path, doing: "open") }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let e = errno
+            Foundation.close(fd)
+            throw IngestError.fromErrno(e, path: path, doing: "stat")
+        }
+        if (st.st_mode & S_IFMT) == S_IFDIR {
+            Foundation.close(fd)
+            throw IngestError(.notAFile, "\(path) is a directory", path: path)
+        }
+        self.fd = fd
+        device = UInt64(st.st_dev)
+        inode = UInt64(st.st_ino)
+    }
+
+    /// Moves to an absolute offset (plain files only).
+    func seek(to offset: Int64) throws(IngestError) {
+        guard lseek(fd, off_t(offset), SEEK_SET) >= 0 else { throw IngestError.fromErrno(errno, path: path, doing: "seek") }
+    }
+
+    public func read(into buffer: inout [UInt8], max: Int) throws(IngestError) {
+        if buffer.count != max { buffer = [UInt8](repeating: 0, count: max) }
+        let n = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, max) }
+        guard n >= 0 else { throw IngestError.fromErrno(errno, path: path, doing: "read") }
+        buffer.removeLast(max - n)
+    }
+
+    /// Reads raw (compressed) bytes into a caller-owned buffer; returns the count, 0 at end of file.
+    func readRaw(_ p: UnsafeMutableRawPointer, _ max: Int) throws(IngestError) -> Int {
+        let n = Foundation.read(fd, p, max)
+        guard n >= 0 else { throw IngestError.fromErrno(errno, path: path, doing: "read") }
+        return n
+    }
+
+    public func close() { Foundation.close(fd) }
+}

@@ -1,0 +1,213 @@
+/// Decodes one Felix flow-log line (any era) into a ``FlowRecord``.
+///
+/// Accepts: every key of `JSONOutput` and Linseed's `FlowLog`; `null` vs `[]` lists; missing keys;
+/// `policies: null`; fluentd's `host` and `@timestamp`; unknown keys (kept raw in ``FlowRecord/extra``).
+/// Rejects, with a ``DecodeError``: invalid JSON or UTF-8, a line that is not an object, and known keys
+/// of the wrong type. Duplicate keys: the last one wins, as in Go and JavaScript.
+public struct FlowLineDecoder: Sendable {
+    public init() {}
+
+    /// Decodes a line (without its newline).
+    public func decode(_ line: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> FlowRecord {
+        var c = JSONCursor(line)
+        c.skipWhitespace()
+        if c.atEnd { throw DecodeError(.emptyLine, "empty line", at: 0) }
+        guard c.peek() == UInt8(ascii: "{") else {
+            throw DecodeError(.notAnObject, "a flow-log line is a JSON object", at: c.pos)
+        }
+        c.pos += 1
+        var record = FlowRecord()
+        c.skipWhitespace()
+        if c.peek() == UInt8(ascii: "}") {
+            c.pos += 1
+        } else {
+            while true {
+                let (ks, ke, plain) = try c.scanString()
+                try c.expect(UInt8(ascii: ":"), "':' after a key")
+                let slot = plain ? KeyTable.shared.lookup(c.base + ks, ke - ks) : nil
+                if let slot {
+                    try read(slot, &c, into: &record)
+                } else {
+                    let key = plain
+                        ? String(decoding: UnsafeBufferPointer(start: c.base + ks, count: ke - ks), as: UTF8.self)
+                        : try c.decodeString(from: ks, to: ke)
+                    if let slot = KeyTable.shared.slots[key] {
+                        try read(slot, &c, into: &record)
+                    } else {
+                        let r = try c.skipValue(depth: 1)
+                        let raw = String(decoding: UnsafeBufferPointer(start: c.base + r.lowerBound, count: r.count), as: UTF8.self)
+                        record.extra.removeAll { $0.key == key }
+                        record.extra.append(ExtraField(key: key, rawJSON: raw))
+                    }
+                }
+                c.skipWhitespace()
+                if c.peek() == UInt8(ascii: ",") { c.pos += 1; continue }
+                try c.expect(UInt8(ascii: "}"), "',' or '}'")
+                break
+            }
+        }
+        c.skipWhitespace()
+        if !c.atEnd { throw DecodeError(.invalidJSON, "unexpected text after the object", at: c.pos) }
+        return record
+    }
+
+    /// Decodes a line given as bytes.
+    public func decode(_ bytes: some Collection<UInt8>) throws(DecodeError) -> FlowRecord {
+        let array = Array(bytes)
+        do {
+            return try array.withUnsafeBufferPointer { buffer in try decode(buffer) }
+        } catch let e as DecodeError {
+            throw e
+        } catch {
+            fatalError("unreachable: \(error)")
+        }
+    }
+
+    /// Decodes a line given as a string.
+    public func decode(_ line: String) throws(DecodeError) -> FlowRecord {
+        try decode(Array(line.utf8))
+    }
+
+    private func read(_ slot: KeyTable.Slot, _ c: inout JSONCursor, into record: inout FlowRecord) throws(DecodeError) {
+        switch slot {
+        case .text(let k):
+            if try c.consumeNull() { record.texts[k.rawValue] = nil; return }
+            guard c.peek() == UInt8(ascii: "\"") else {
+                throw DecodeError(.wrongType, "\(k.jsonKey) must be a string", at: c.pos)
+            }
+            record.texts[k.rawValue] = try c.readString()
+        case .int(let k):
+            if try c.consumeNull() { record.ints[k.rawValue] = nil; return }
+            do {
+                record.ints[k.rawValue] = try c.readInt()
+            } catch {
+                throw DecodeError(error.code, "\(k.jsonKey): \(error.message)", at: error.position)
+            }
+        case .list(let k):
+            record.lists[k.rawValue] = try readList(k.jsonKey, numeric: k.isNumeric, &c)
+        case .sourceLabels:
+            record.sourceLabels = try readLabels("source_labels", &c)
+        case .destLabels:
+            record.destLabels = try readLabels("dest_labels", &c)
+        case .policies:
+            record.policies = try readPolicies(&c)
+        }
+    }
+
+    private func readList(_ key: String, numeric: Bool, _ c: inout JSONCursor) throws(DecodeError) -> [String]? {
+        if try c.consumeNull() { return nil }
+        guard c.peek() == UInt8(ascii: "[") else { throw DecodeError(.wrongType, "\(key) must be a list", at: c.pos) }
+        var items: [String] = []
+        try c.forEachElement { (e: inout JSONCursor) throws(DecodeError) in
+            e.skipWhitespace()
+            if numeric {
+                let at = e.pos
+                let v = try e.readInt()
+                _ = at
+                items.append(String(v))
+            } else {
+                guard e.peek() == UInt8(ascii: "\"") else {
+                    throw DecodeError(.wrongType, "\(key) must hold strings", at: e.pos)
+                }
+                items.append(try e.readString())
+            }
+        }
+        return items
+    }
+
+    private func readLabels(_ key: String, _ c: inout JSONCursor) throws(DecodeError) -> [String]? {
+        if try c.consumeNull() { return nil }
+        guard c.peek() == UInt8(ascii: "{") else {
+            throw DecodeError(.wrongType, "\(key) must be an object {\"labels\":[...]}", at: c.pos)
+        }
+        c.pos += 1
+        var labels: [String]? = nil
+        var sawLabels = false
+        c.skipWhitespace()
+        if c.peek() == UInt8(ascii: "}") { c.pos += 1; return [] }
+        while true {
+            let name = try c.readString()
+            try c.expect(UInt8(ascii: ":"), "':'")
+            if name == "labels" {
+                sawLabels = true
+                labels = try readList("\(key).labels", numeric: false, &c)
+            } else {
+                _ = try c.skipValue(depth: 2)
+            }
+            c.skipWhitespace()
+            if c.peek() == UInt8(ascii: ",") { c.pos += 1; continue }
+            try c.expect(UInt8(ascii: "}"), "',' or '}'")
+            break
+        }
+        return sawLabels ? (labels ?? []) : []
+    }
+
+    private func readPolicies(_ c: inout JSONCursor) throws(DecodeError) -> PolicyLists? {
+        if try c.consumeNull() { return nil }
+        guard c.peek() == UInt8(ascii: "{") else { throw DecodeError(.wrongType, "policies must be an object", at: c.pos) }
+        c.pos += 1
+        var lists = PolicyLists()
+        c.skipWhitespace()
+        if c.peek() == UInt8(ascii: "}") { c.pos += 1; return lists }
+        while true {
+            let name = try c.readString()
+            try c.expect(UInt8(ascii: ":"), "':'")
+            if let list = TraceList(rawValue: name) {
+                lists[list] = try readList("policies.\(name)", numeric: false, &c)
+            } else {
+                _ = try c.skipValue(depth: 2)
+            }
+            c.skipWhitespace()
+            if c.peek() == UInt8(ascii: ",") { c.pos += 1; continue }
+            try c.expect(UInt8(ascii: "}"), "',' or '}'")
+            break
+        }
+        return lists
+    }
+}
+
+/// Maps JSON keys to record slots without allocating a String per key.
+final class KeyTable: Sendable {
+    enum Slot: Sendable {
+        case text(TextKey), int(IntKey), list(ListKey), sourceLabels, destLabels, policies
+    }
+
+    static let shared = KeyTable()
+
+    let slots: [String: Slot]
+    /// FNV-1a hash of the key bytes → (key bytes, slot).
+    private let byHash: [UInt64: ([UInt8], Slot)]
+
+    private init() {
+        var s: [String: Slot] = [:]
+        for k in TextKey.allCases { s[k.jsonKey] = .text(k) }
+        for k in IntKey.allCases { s[k.jsonKey] = .int(k) }
+        for k in ListKey.allCases { s[k.jsonKey] = .list(k) }
+        s["source_labels"] = .sourceLabels
+        s["dest_labels"] = .destLabels
+        s["policies"] = .policies
+        slots = s
+        var h: [UInt64: ([UInt8], Slot)] = [:]
+        for (key, slot) in s {
+            let bytes = Array(key.utf8)
+            let hash = bytes.withUnsafeBufferPointer { KeyTable.fnv($0.baseAddress!, $0.count) }
+            precondition(h[hash] == nil, "key hash collision")
+            h[hash] = (bytes, slot)
+        }
+        byHash = h
+    }
+
+    @inline(__always)
+    static func fnv(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in 0..<n { h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    @inline(__always)
+    func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Slot? {
+        guard let (bytes, slot) = byHash[KeyTable.fnv(p, n)], bytes.count == n else { return nil }
+        for i in 0..<n where bytes[i] != p[i] { return nil }
+        return slot
+    }
+}

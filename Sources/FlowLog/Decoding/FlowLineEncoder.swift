@@ -1,0 +1,184 @@
+/// Writes a ``FlowRecord`` as one JSON line in Felix's key order (the inverse of ``FlowLineDecoder``).
+public struct FlowLineEncoder: Sendable {
+    /// How absent values are written.
+    public enum Style: Sendable {
+        /// Only the keys that hold a value (plus lists written as `[]`).
+        case compact
+        /// Every key Felix writes, with `null` where the record has none (as Felix does).
+        case felix
+    }
+
+    public var style: Style
+    /// Keys never written (for eras that lack them).
+    public var omitting: Set<String>
+
+    public init(style: Style = .compact, omitting: Set<String> = []) {
+        self.style = style
+        self.omitting = omitting
+    }
+
+    /// The Felix field order (`JSONOutput` in `json_serializer.go`), then fluentd/Linseed's keys.
+    private enum Item {
+        case text(TextKey), int(IntKey), list(ListKey), sourceLabels, destLabels, policies
+    }
+
+    private static let order: [Item] = [
+        .int(.startTime), .int(.endTime), .text(.sourceIP), .text(.sourceName), .text(.sourceNameAggr),
+        .text(.sourceNamespace), .list(.natOutgoingPorts), .int(.sourcePort), .text(.sourceType), .sourceLabels,
+        .text(.destIP), .text(.destName), .text(.destNameAggr), .text(.destNamespace), .int(.destPort),
+        .text(.destType), .destLabels, .text(.destServiceNamespace), .text(.destServiceName),
+        .text(.destServicePort), .int(.destServicePortNum), .list(.destDomains), .text(.proto), .text(.action),
+        .text(.reporter), .policies, .int(.bytesIn), .int(.bytesOut), .int(.numFlows), .int(.numFlowsStarted),
+        .int(.numFlowsCompleted), .int(.packetsIn), .int(.packetsOut), .int(.transitBytesIn),
+        .int(.transitBytesOut), .int(.transitPacketsIn), .int(.transitPacketsOut), .int(.httpRequestsAllowedIn),
+        .int(.httpRequestsDeniedIn), .text(.processName), .int(.numProcessNames), .text(.processID),
+        .int(.numProcessIDs), .list(.processArgs), .int(.numProcessArgs), .list(.originalSourceIPs),
+        .int(.numOriginalSourceIPs), .int(.tcpMeanSendCongestionWindow), .int(.tcpMinSendCongestionWindow),
+        .int(.tcpMeanSmoothRTT), .int(.tcpMaxSmoothRTT), .int(.tcpMeanMinRTT), .int(.tcpMaxMinRTT),
+        .int(.tcpMeanMSS), .int(.tcpMinMSS), .int(.tcpTotalRetransmissions), .int(.tcpLostPackets),
+        .int(.tcpUnrecoveredTo), .text(.host), .int(.timestamp), .text(.cluster),
+    ]
+
+    /// Keys that Felix never writes: omitted in ``Style/felix`` when absent.
+    private static let optionalInFelix: Set<String> = ["host", "@timestamp", "cluster"]
+
+    /// Encodes the record as a JSON object (no trailing newline).
+    public func encode(_ r: FlowRecord) -> String {
+        var out = "{"
+        out.reserveCapacity(1400)
+        var first = true
+        func key(_ k: String) {
+            if !first { out += "," }
+            first = false
+            out += "\""
+            out += k
+            out += "\":"
+        }
+        let felix = style == .felix
+        let optional = Self.optionalInFelix.union(omitting)
+        for item in Self.order {
+            switch item {
+            case .text(let k):
+                if let v = r[k] {
+                    key(k.jsonKey)
+                    JSONText.appendString(v, to: &out)
+                } else if felix && !optional.contains(k.jsonKey) {
+                    key(k.jsonKey)
+                    out += "null"
+                }
+            case .int(let k):
+                if let v = r[k] {
+                    key(k.jsonKey)
+                    out += String(v)
+                } else if felix && !optional.contains(k.jsonKey) {
+                    key(k.jsonKey)
+                    out += "null"
+                }
+            case .list(let k):
+                if let v = r[k] {
+                    key(k.jsonKey)
+                    JSONText.appendArray(v, numeric: k.isNumeric, to: &out)
+                } else if felix {
+                    key(k.jsonKey)
+                    out += "null"
+                }
+            case .sourceLabels, .destLabels:
+                let name = { if case .sourceLabels = item { "source_labels" } else { "dest_labels" } }()
+                let labels = { if case .sourceLabels = item { r.sourceLabels } else { r.destLabels } }()
+                if let labels {
+                    key(name)
+                    out += "{\"labels\":"
+                    JSONText.appendArray(labels, numeric: false, to: &out)
+                    out += "}"
+                } else if felix {
+                    key(name)
+                    out += "null"
+                }
+            case .policies:
+                if let p = r.policies {
+                    key("policies")
+                    out += "{"
+                    var firstList = true
+                    for list in TraceList.allCases {
+                        guard let items = p[list] else { continue }
+                        if !firstList { out += "," }
+                        firstList = false
+                        out += "\"\(list.rawValue)\":"
+                        JSONText.appendArray(items, numeric: false, to: &out)
+                    }
+                    out += "}"
+                } else if felix {
+                    key("policies")
+                    out += "null"
+                }
+            }
+        }
+        for e in r.extra {
+            if !first { out += "," }
+            first = false
+            JSONText.appendString(e.key, to: &out)
+            out += ":"
+            out += e.rawJSON
+        }
+        out += "}"
+        return out
+    }
+}
+
+/// Small helpers for writing JSON text.
+public enum JSONText {
+    /// Appends `s` as a JSON string literal (quotes, escapes).
+    public static func appendString(_ s: String, to out: inout String) {
+        out += "\""
+        var plain = true
+        for b in s.utf8 where b < 0x20 || b == 0x22 || b == 0x5C {
+            plain = false
+            break
+        }
+        if plain {
+            out += s
+        } else {
+            for u in s.unicodeScalars {
+                switch u {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default:
+                    if u.value < 0x20 {
+                        let hex = String(u.value, radix: 16)
+                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                    } else {
+                        out.unicodeScalars.append(u)
+                    }
+                }
+            }
+        }
+        out += "\""
+    }
+
+    /// Appends a JSON array of strings, or of numbers written as text.
+    public static func appendArray(_ items: [String], numeric: Bool, to out: inout String) {
+        out += "["
+        for (i, v) in items.enumerated() {
+            if i > 0 { out += "," }
+            if numeric { out += v } else { appendString(v, to: &out) }
+        }
+        out += "]"
+    }
+
+    /// A JSON array of strings, or of numbers written as text.
+    public static func array(_ items: [String], numeric: Bool) -> String {
+        var out = ""
+        appendArray(items, numeric: numeric, to: &out)
+        return out
+    }
+
+    /// A JSON string literal.
+    public static func string(_ s: String) -> String {
+        var out = ""
+        appendString(s, to: &out)
+        return out
+    }
+}

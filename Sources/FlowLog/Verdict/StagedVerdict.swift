@@ -1,0 +1,156 @@
+/// What a line's traffic would get if staged policies were enforced (§3.5 of the format doc).
+public struct StagedVerdict: Sendable, Hashable {
+    /// The hypothetical outcome.
+    public enum Outcome: String, Sendable, Codable {
+        case allow, deny, unknown
+    }
+
+    /// Which trace the verdict was read from.
+    public enum Source: String, Sendable, Codable {
+        /// `pending_policies`: Felix's own simulation (authoritative).
+        case pending
+        /// A legacy `all_policies` walk (v0, v1-a): approximate after a staged pass.
+        case legacyAll = "all_policies"
+        /// No trace to decide from.
+        case none
+    }
+
+    public var outcome: Outcome
+    public var source: Source
+    /// The hit that decided (a staged policy, an enforced one, or an end of tier).
+    public var deciding: PolicyHit?
+    /// `true` when the trace cannot show exactly what enforcement would do.
+    public var approximate: Bool
+    /// Why the outcome is unknown or approximate.
+    public var reason: String?
+
+    public init(outcome: Outcome, source: Source, deciding: PolicyHit?, approximate: Bool, reason: String?) {
+        self.outcome = outcome
+        self.source = source
+        self.deciding = deciding
+        self.approximate = approximate
+        self.reason = reason
+    }
+
+    /// Computes the verdict for one line.
+    ///
+    /// - Parameters:
+    ///   - policies: the line's `policies` object.
+    ///   - action: the line's `action` (today's enforced verdict), used when a staged policy that is not
+    ///     selected for enforcement decided the trace.
+    ///   - enforcing: which staged policies to treat as enforced; `nil` means all of them.
+    public static func evaluate(
+        _ policies: PolicyLists?, action: String?, enforcing: StagedSelection? = nil
+    ) -> StagedVerdict {
+        guard let policies else {
+            return StagedVerdict(
+                outcome: .unknown, source: .none, deciding: nil, approximate: false,
+                reason: "policies not logged (flowLogsFileIncludePolicies is off)")
+        }
+        if let pending = policies.pending, !pending.isEmpty {
+            let (hits, bad) = PolicyHit.parseTrace(pending)
+            if let first = bad.first {
+                return StagedVerdict(outcome: .unknown, source: .pending, deciding: nil, approximate: false, reason: first.description)
+            }
+            return fromPending(hits, action: action, enforcing: enforcing)
+        }
+        if let all = policies.all, !all.isEmpty {
+            let (hits, bad) = PolicyHit.parseTrace(all)
+            if let first = bad.first {
+                return StagedVerdict(outcome: .unknown, source: .legacyAll, deciding: nil, approximate: false, reason: first.description)
+            }
+            return fromLegacy(hits, enforcing: enforcing)
+        }
+        return StagedVerdict(
+            outcome: .unknown, source: .none, deciding: nil, approximate: false,
+            reason: "no pending trace (host endpoint, remote or network endpoint, or evaluation mode None)")
+    }
+
+    private static func selected(_ hit: PolicyHit, _ enforcing: StagedSelection?) -> Bool {
+        !hit.isStaged || (enforcing?.matches(hit) ?? true)
+    }
+
+    private static func fromPending(_ hits: [PolicyHit], action: String?, enforcing: StagedSelection?) -> StagedVerdict {
+        guard let last = hits.last else {
+            return StagedVerdict(outcome: .unknown, source: .pending, deciding: nil, approximate: false, reason: "empty trace")
+        }
+        if enforcing == nil || selected(last, enforcing) {
+            switch last.action {
+            case .allow: return StagedVerdict(outcome: .allow, source: .pending, deciding: last, approximate: false, reason: nil)
+            case .deny: return StagedVerdict(outcome: .deny, source: .pending, deciding: last, approximate: false, reason: nil)
+            case .pass:
+                return StagedVerdict(
+                    outcome: .unknown, source: .pending, deciding: last, approximate: false,
+                    reason: "malformed pending trace: it ends in pass")
+            }
+        }
+        // A staged policy outside the selection decided: what follows it is not in the trace.
+        // Skip unselected staged hits; the first selected non-pass decides, else today's action stands.
+        for hit in hits where selected(hit, enforcing) && hit.action != .pass && hit.index < last.index {
+            return StagedVerdict(
+                outcome: hit.action == .allow ? .allow : .deny, source: .pending, deciding: hit, approximate: true,
+                reason: "staged policy \(last.qualifiedName) is not selected; decided by an earlier hit")
+        }
+        let today: Outcome = action == "deny" ? .deny : (action == "allow" ? .allow : .unknown)
+        return StagedVerdict(
+            outcome: today, source: .pending, deciding: nil, approximate: true,
+            reason: "staged policy \(last.qualifiedName) is not selected; today's action assumed")
+    }
+
+    private static func fromLegacy(_ hits: [PolicyHit], enforcing: StagedSelection?) -> StagedVerdict {
+        var sawStagedPass = false
+        for hit in hits where selected(hit, enforcing) {
+            if hit.action == .pass {
+                if hit.isStaged { sawStagedPass = true }
+                continue
+            }
+            return StagedVerdict(
+                outcome: hit.action == .allow ? .allow : .deny, source: .legacyAll, deciding: hit,
+                approximate: sawStagedPass,
+                reason: sawStagedPass
+                    ? "legacy trace after a staged pass: enforcing would skip the rest of that tier" : nil)
+        }
+        return StagedVerdict(
+            outcome: .unknown, source: .legacyAll, deciding: nil, approximate: false,
+            reason: "legacy trace has no allow or deny")
+    }
+}
+
+/// The staged policies to treat as enforced: names with `*` wildcards, matched against the policy name,
+/// `namespace/name`, and the raw name part.
+public struct StagedSelection: Sendable, Hashable {
+    public var patterns: [String]
+
+    public init(_ patterns: [String]) { self.patterns = patterns }
+
+    /// Whether the hit's policy is selected.
+    public func matches(_ hit: PolicyHit) -> Bool {
+        patterns.contains { p in
+            Wildcard.matches(p, hit.name) || Wildcard.matches(p, hit.qualifiedName)
+                || Wildcard.matches(p, "\(hit.tier).\(hit.name)")
+        }
+    }
+}
+
+/// `*`-only glob matching (the only wildcard KQL and `--policy` know).
+public enum Wildcard {
+    /// Whether `text` matches `pattern`, where `*` matches any run of characters.
+    public static func matches(_ pattern: String, _ text: String) -> Bool {
+        let segments = pattern.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+        return matches(segments: segments, text)
+    }
+
+    /// Whether `text` matches the pattern given as the literal segments between `*`s.
+    public static func matches(segments: [String], _ text: String) -> Bool {
+        if segments.count == 1 { return text == segments[0] }
+        var rest = Substring(text)
+        guard rest.hasPrefix(segments[0]) else { return false }
+        rest = rest.dropFirst(segments[0].count)
+        let last = segments[segments.count - 1]
+        for seg in segments[1..<(segments.count - 1)] where !seg.isEmpty {
+            guard let r = rest.firstRange(of: seg) else { return false }
+            rest = rest[r.upperBound...]
+        }
+        return rest.count >= last.count && rest.hasSuffix(last)
+    }
+}

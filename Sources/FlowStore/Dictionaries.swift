@@ -1,0 +1,174 @@
+import FlowLog
+import GRDB
+
+/// In-memory caches of the dictionary tables (value → id), filled on demand from the database.
+///
+/// A miss looks the value up in the table first (another process may have added it) and inserts it
+/// otherwise. Ids created in a transaction that rolls back are forgotten (``forget(_:)``).
+struct Dictionaries {
+    struct EndpointKey: Hashable {
+        var type: String?, namespace: String?, nameAggr: String?, labelsID: Int64?
+    }
+
+    struct ServiceKey: Hashable {
+        var namespace: String?, name: String?, portName: String?, portNum: Int64?
+    }
+
+    /// What a transaction added, to undo on rollback.
+    struct Added {
+        var hosts: [String] = []
+        var labelSets: [[String]] = []
+        var endpoints: [EndpointKey] = []
+        var services: [ServiceKey] = []
+        var lists: [[String]] = []
+        var traces: [PolicyLists] = []
+    }
+
+    private var hosts: [String: Int64] = [:]
+    private var labelSets: [[String]: Int64] = [:]
+    private var endpoints: [EndpointKey: Int64] = [:]
+    private var services: [ServiceKey: Int64] = [:]
+    private var lists: [[String]: Int64] = [:]
+    private var traces: [PolicyLists: Int64] = [:]
+
+    mutating func forget(_ a: Added) {
+        for k in a.hosts { hosts[k] = nil }
+        for k in a.labelSets { labelSets[k] = nil }
+        for k in a.endpoints { endpoints[k] = nil }
+        for k in a.services { services[k] = nil }
+        for k in a.lists { lists[k] = nil }
+        for k in a.traces { traces[k] = nil }
+    }
+
+    mutating func host(_ name: String, _ db: Database, _ added: inout Added) throws -> Int64 {
+        if let id = hosts[name] { return id }
+        let id = try Self.findOrInsert(db, table: "host", column: "name", value: name)
+        hosts[name] = id
+        added.hosts.append(name)
+        return id
+    }
+
+    mutating func labelSet(_ labels: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
+        if let id = labelSets[labels] { return id }
+        let id = try Self.findOrInsert(db, table: "label_set", column: "labels", value: JSONText.array(labels, numeric: false))
+        labelSets[labels] = id
+        added.labelSets.append(labels)
+        return id
+    }
+
+    mutating func stringList(_ items: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
+        if let id = lists[items] { return id }
+        let id = try Self.findOrInsert(db, table: "string_list", column: "items", value: JSONText.array(items, numeric: false))
+        lists[items] = id
+        added.lists.append(items)
+        return id
+    }
+
+    mutating func endpoint(
+        type: String?, namespace: String?, nameAggr: String?, labels: [String]?, _ db: Database, _ added: inout Added
+    ) throws -> Int64? {
+        if type == nil && namespace == nil && nameAggr == nil && labels == nil { return nil }
+        let labelsID = try labels.map { try labelSet($0, db, &added) }
+        let key = EndpointKey(type: type, namespace: namespace, nameAggr: nameAggr, labelsID: labelsID)
+        if let id = endpoints[key] { return id }
+        let args: StatementArguments = [type, namespace, nameAggr, labelsID]
+        let id: Int64
+        if let found = try Int64.fetchOne(
+            db, sql: "SELECT id FROM endpoint WHERE type IS ? AND namespace IS ? AND name_aggr IS ? AND labels_id IS ?",
+            arguments: args)
+        {
+            id = found
+        } else {
+            try db.execute(sql: "INSERT INTO endpoint (type, namespace, name_aggr, labels_id) VALUES (?,?,?,?)", arguments: args)
+            id = db.lastInsertedRowID
+        }
+        endpoints[key] = id
+        added.endpoints.append(key)
+        return id
+    }
+
+    mutating func service(
+        namespace: String?, name: String?, portName: String?, portNum: Int64?, _ db: Database, _ added: inout Added
+    ) throws -> Int64? {
+        if namespace == nil && name == nil && portName == nil && portNum == nil { return nil }
+        let key = ServiceKey(namespace: namespace, name: name, portName: portName, portNum: portNum)
+        if let id = services[key] { return id }
+        let args: StatementArguments = [namespace, name, portName, portNum]
+        let id: Int64
+        if let found = try Int64.fetchOne(
+            db, sql: "SELECT id FROM service WHERE namespace IS ? AND name IS ? AND port_name IS ? AND port_num IS ?",
+            arguments: args)
+        {
+            id = found
+        } else {
+            try db.execute(sql: "INSERT INTO service (namespace, name, port_name, port_num) VALUES (?,?,?,?)", arguments: args)
+            id = db.lastInsertedRowID
+        }
+        services[key] = id
+        added.services.append(key)
+        return id
+    }
+
+    mutating func trace(_ p: PolicyLists, _ db: Database, _ added: inout Added) throws -> Int64 {
+        if let id = traces[p] { return id }
+        let json = Self.policiesJSON(p)
+        let id: Int64
+        if let found = try Int64.fetchOne(db, sql: "SELECT id FROM policy_trace WHERE policies = ?", arguments: [json]) {
+            id = found
+        } else {
+            try db.execute(sql: "INSERT INTO policy_trace (policies) VALUES (?)", arguments: [json])
+            id = db.lastInsertedRowID
+            try Self.insertHits(p, traceID: id, db)
+        }
+        traces[p] = id
+        added.traces.append(p)
+        return id
+    }
+
+    /// The `policies` object as stored: lists in the order all, enforced, pending, transit; absent lists omitted.
+    static func policiesJSON(_ p: PolicyLists) -> String {
+        var out = "{"
+        var first = true
+        for list in TraceList.allCases {
+            guard let items = p[list] else { continue }
+            if !first { out += "," }
+            first = false
+            out += "\"\(list.rawValue)\":"
+            JSONText.appendArray(items, numeric: false, to: &out)
+        }
+        return out + "}"
+    }
+
+    /// Stores every hit of a new trace, parsed into structure.
+    private static func insertHits(_ p: PolicyLists, traceID: Int64, _ db: Database) throws {
+        let stmt = try db.makeStatement(
+            sql: """
+                INSERT INTO policy_hit (trace_id, list, position, raw, idx, tier, kind, namespace, name, action,
+                    rule_index, staged, end_of_tier, format, error) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                """)
+        for list in TraceList.allCases {
+            for (position, raw) in (p[list] ?? []).enumerated() {
+                do {
+                    let h = try PolicyHit.parse(raw)
+                    try stmt.execute(arguments: [
+                        traceID, list.rawValue, position, raw, h.index, h.tier, h.kind.rawValue, h.namespace, h.name,
+                        h.action.rawValue, h.ruleIndex, h.isStaged, h.isEndOfTier, h.format.rawValue, nil,
+                    ])
+                } catch {
+                    try stmt.execute(arguments: [
+                        traceID, list.rawValue, position, raw, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil,
+                        (error as? PolicyHitError)?.reason ?? "\(error)",
+                    ])
+                }
+            }
+        }
+    }
+
+    private static func findOrInsert(_ db: Database, table: String, column: String, value: String) throws -> Int64 {
+        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM \(table) WHERE \(column) = ?", arguments: [value]) {
+            return id
+        }
+        try db.execute(sql: "INSERT INTO \(table) (\(column)) VALUES (?)", arguments: [value])
+        return db.lastInsertedRowID
+    }
+}

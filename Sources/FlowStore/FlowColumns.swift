@@ -1,0 +1,31 @@
+import FlowLog
+
+/// The columns of the `flow` table, in insert order.
+enum FlowColumns {
+    /// The integer keys stored as plain columns (times, ports and `dest_service_port_num` live elsewhere).
+    static let counters: [IntKey] = IntKey.allCases.filter {
+        ![.startTime, .endTime, .sourcePort, .destPort, .destServicePortNum].contains($0)
+    }
+
+    static let names: [String] =
+        [
+            "start_time", "end_time", "host_id", "src_ep", "source_ip", "source_name", "source_port", "dst_ep",
+            "dest_ip", "dest_name", "dest_port", "service_id", "domains_id", "proto", "action", "reporter",
+            "trace_id", "nat_outgoing_ports", "process_name", "process_id", "process_args_id",
+            "original_source_ips",
+        ] + counters.map(\.column) + ["cluster", "extra"]
+
+    static let insertSQL =
+        "INSERT INTO flow (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ",")))"
+
+    static func extraJSON(_ extra: [ExtraField]) -> String {
+        var out = "{"
+        for (i, e) in extra.enumerated() {
+            if i > 0 { out += "," }
+            JSONText.appendString(e.key, to: &out)
+            out += ":"
+            out += e.rawJSON
+        }
+        return out + "}"
+    }
+}

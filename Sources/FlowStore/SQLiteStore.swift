@@ -1,0 +1,221 @@
+import FlowLog
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// The embedded store: one SQLite file (WAL), with dictionary tables for repeated metadata.
+///
+/// Not thread-safe by itself: one thread at a time may call ``append(records:host:rejects:checkpoint:)``
+/// (ingest runs a single writer). Readers in other processes work while it writes (WAL).
+public final class SQLiteStore: FlowStorage, @unchecked Sendable {
+    /// The GRDB connection (migrations, reads, and the raw handle for the insert loop).
+    public let dbQueue: DatabaseQueue
+    public let path: String
+    private var dictionaries = Dictionaries()
+
+    /// The default database path: `$FLOWQ_DB`, else `./flowq.db`.
+    public static var defaultPath: String {
+        ProcessInfo.processInfo.environment["FLOWQ_DB"] ?? "flowq.db"
+    }
+
+    /// Opens (creating and migrating if needed) the store at `path`.
+    /// - Parameter readOnly: open for queries only; the file must exist.
+    public init(path: String, readOnly: Bool = false) throws(StoreError) {
+        self.path = path
+        if readOnly && !FileManager.default.fileExists(atPath: path) {
+            throw StoreError(.cannotOpen, "no database at \(path) (run `flowq ingest` first, or pass --db)")
+        }
+        var config = Configuration()
+        config.foreignKeysEnabled = false
+        config.readonly = readOnly
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            if !readOnly {
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try db.execute(sql: "PRAGMA secure_delete = OFF")
+            }
+            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+        }
+        do {
+            if !readOnly { config.journalMode = .wal }
+            dbQueue = try DatabaseQueue(path: path, configuration: config)
+            if !readOnly {
+                try Schema.migrator.migrate(dbQueue)
+            } else {
+                let applied = try dbQueue.read { db in try Schema.migrator.appliedIdentifiers(db) }
+                if !applied.contains(Schema.currentVersion) {
+                    throw StoreError(.schema, "\(path) is not a flowq database (schema \(Schema.currentVersion) missing)")
+                }
+            }
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.from(error, doing: "open \(path)")
+        }
+    }
+
+    // MARK: Checkpoints
+
+    public func checkpoint(fingerprint: String) throws -> Checkpoint? {
+        do {
+            return try dbQueue.read { db in
+                try Row.fetchOne(
+                    db, sql: "SELECT path, host, device, inode, offset, lines FROM source_file WHERE fingerprint = ?",
+                    arguments: [fingerprint]
+                ).map { row in
+                    Checkpoint(
+                        fingerprint: fingerprint, path: row[0], host: row[1],
+                        device: (row[2] as Int64?).map { UInt64(bitPattern: $0) },
+                        inode: (row[3] as Int64?).map { UInt64(bitPattern: $0) }, offset: row[4], lines: row[5])
+                }
+            }
+        } catch {
+            throw StoreError.from(error, doing: "read checkpoint")
+        }
+    }
+
+    // MARK: Append
+
+    public func append(records: [FlowRecord], host: String?, rejects: [Reject], checkpoint: Checkpoint) throws {
+        var added = Dictionaries.Added()
+        do {
+            try dbQueue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    let fileID = try upsert(checkpoint, db)
+                    if !records.isEmpty {
+                        try insert(records, host: host, db, &added)
+                    }
+                    if !rejects.isEmpty {
+                        try insert(rejects, fileID: fileID, db)
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            // The transaction rolled back: forget the dictionary ids it created.
+            dictionaries.forget(added)
+            throw StoreError.from(error, doing: "store a batch")
+        }
+    }
+
+    private func upsert(_ c: Checkpoint, _ db: Database) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO source_file (fingerprint, path, host, device, inode, offset, lines, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, host = excluded.host,
+                    device = excluded.device, inode = excluded.inode, offset = excluded.offset,
+                    lines = excluded.lines, updated_at = excluded.updated_at
+                """,
+            arguments: [
+                c.fingerprint, c.path, c.host, c.device.map { Int64(bitPattern: $0) },
+                c.inode.map { Int64(bitPattern: $0) }, c.offset, c.lines, Int64(Date().timeIntervalSince1970),
+            ])
+        return try Int64.fetchOne(db, sql: "SELECT id FROM source_file WHERE fingerprint = ?", arguments: [c.fingerprint])!
+    }
+
+    private func insert(_ rejects: [Reject], fileID: Int64, _ db: Database) throws {
+        let now = Int64(Date().timeIntervalSince1970)
+        let stmt = try db.makeStatement(
+            sql: "INSERT INTO reject (file_id, path, line, offset, code, reason, raw, raw_length, at) VALUES (?,?,?,?,?,?,?,?,?)")
+        for r in rejects {
+            try stmt.execute(arguments: [
+                fileID, r.path, r.line, r.offset, r.code, r.reason, Data(r.raw), r.rawLength, now,
+            ])
+        }
+    }
+
+    private func insert(_ records: [FlowRecord], host: String?, _ db: Database, _ added: inout Dictionaries.Added) throws {
+        let stmt = try db.makeStatement(sql: FlowColumns.insertSQL)
+        let s = stmt.sqliteStatement
+        let hostID = try host.map { try dictionaries.host($0, db, &added) }
+        for r in records {
+            sqlite3_reset(s)
+            var col: Int32 = 1
+            @inline(__always) func int(_ v: Int64?) {
+                if let v { sqlite3_bind_int64(s, col, v) } else { sqlite3_bind_null(s, col) }
+                col += 1
+            }
+            @inline(__always) func text(_ v: String?) {
+                if let v {
+                    // Native strings are contiguous, NUL-terminated UTF-8: no copy here.
+                    _ = v.withCString { sqlite3_bind_text(s, col, $0, Int32(v.utf8.count), SQLITE_TRANSIENT) }
+                } else {
+                    sqlite3_bind_null(s, col)
+                }
+                col += 1
+            }
+            int(r[.startTime])
+            int(r[.endTime])
+            int(try r[.host].map { try dictionaries.host($0, db, &added) } ?? hostID)
+            int(try dictionaries.endpoint(
+                type: r[.sourceType], namespace: r[.sourceNamespace], nameAggr: r[.sourceNameAggr],
+                labels: r.sourceLabels, db, &added))
+            text(r[.sourceIP])
+            text(r[.sourceName])
+            int(r[.sourcePort])
+            int(try dictionaries.endpoint(
+                type: r[.destType], namespace: r[.destNamespace], nameAggr: r[.destNameAggr], labels: r.destLabels,
+                db, &added))
+            text(r[.destIP])
+            text(r[.destName])
+            int(r[.destPort])
+            int(try dictionaries.service(
+                namespace: r[.destServiceNamespace], name: r[.destServiceName], portName: r[.destServicePort],
+                portNum: r[.destServicePortNum], db, &added))
+            int(try r[.destDomains].map { try dictionaries.stringList($0, db, &added) })
+            text(r[.proto])
+            text(r[.action])
+            text(r[.reporter])
+            int(try r.policies.map { try dictionaries.trace($0, db, &added) })
+            text(r[.natOutgoingPorts].map { JSONText.array($0, numeric: true) })
+            text(r[.processName])
+            text(r[.processID])
+            int(try r[.processArgs].map { try dictionaries.stringList($0, db, &added) })
+            text(r[.originalSourceIPs].map { JSONText.array($0, numeric: false) })
+            for k in FlowColumns.counters { int(r[k]) }
+            text(r[.cluster])
+            text(r.extra.isEmpty ? nil : FlowColumns.extraJSON(r.extra))
+            let rc = sqlite3_step(s)
+            guard rc == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+        }
+    }
+
+    // MARK: Reads
+
+    /// Runs `body` in a read transaction.
+    public func read<T>(_ body: (Database) throws -> T) throws -> T {
+        do {
+            return try dbQueue.read(body)
+        } catch let e as StoreError {
+            throw e
+        } catch {
+            throw StoreError.from(error, doing: "read")
+        }
+    }
+}
+
+/// `SQLITE_TRANSIENT` (a C macro, not imported).
+let SQLITE_TRANSIENT = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+
+extension StoreError {
+    /// Maps a GRDB/SQLite error to a store error with a clear message.
+    static func from(_ error: any Error, doing what: String) -> StoreError {
+        if let e = error as? StoreError { return e }
+        if let e = error as? DatabaseError {
+            let msg = "cannot \(what): \(e.message ?? "SQLite error \(e.resultCode)")"
+            switch e.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED: return StoreError(.busy, msg + " (database is locked)")
+            case .SQLITE_FULL: return StoreError(.diskFull, msg + " (disk full)")
+            case .SQLITE_READONLY: return StoreError(.readOnly, msg + " (database is read-only)")
+            case .SQLITE_CANTOPEN, .SQLITE_PERM, .SQLITE_AUTH: return StoreError(.cannotOpen, msg)
+            default: return StoreError(.sqlite, msg)
+            }
+        }
+        return StoreError(.sqlite, "cannot \(what): \(error)")
+    }
+}

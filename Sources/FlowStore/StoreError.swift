@@ -1,0 +1,21 @@
+/// A store failure, with a stable code.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case cannotOpen = "store.cannot_open"
+        case sqlite = "store.sqlite"
+        case busy = "store.busy"
+        case diskFull = "store.disk_full"
+        case readOnly = "store.read_only"
+        case schema = "store.schema"
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(message) [\(code.rawValue)]" }
+}

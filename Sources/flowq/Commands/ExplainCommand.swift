@@ -1,0 +1,6 @@
+import ArgumentParser
+
+struct ExplainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "explain")
+    func run() throws {}
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import FlowIngest
+import FlowStore
+import Foundation
+
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Store flow-log files (plain, .gz, .zst) in the database, each line exactly once.",
+        discussion: """
+            PATH may be a file or a directory (searched for *.log, *.jsonl, *.json and their .gz/.zst forms).
+            The node name comes from --host, else from a line's own `host` key, else from the file's parent
+            directory (`logs/node-a/flows.log` -> node-a); a generic directory name (flowlogs, calico, log)
+            gives this machine's hostname. Ingesting a file again adds only lines not stored yet.
+            Malformed lines are kept in the `reject` table with file, line, offset and reason.
+            """
+    )
+
+    @Argument(help: "Files or directories to ingest.")
+    var paths: [String]
+
+    @Option(help: "Database path (default: $FLOWQ_DB or ./flowq.db).")
+    var db: String = SQLiteStore.defaultPath
+
+    @Option(help: "Node name for lines that carry no `host`.")
+    var host: String?
+
+    @Flag(help: "Exit with 1 when any line was rejected.")
+    var strict = false
+
+    @Option(help: "Longest accepted line in bytes; longer lines are rejected.")
+    var maxLineLength = 1 << 20
+
+    func run() throws {
+        let started = Date()
+        let (files, store) = try withUserErrors {
+            (try SourceDiscovery.files(in: paths), try SQLiteStore(path: db))
+        }
+        let ingestor = FileIngestor(
+            store: store, options: .init(host: host, maxLineLength: maxLineLength))
+        var read: Int64 = 0, stored: Int64 = 0, rejected: Int64 = 0, skipped: Int64 = 0, bytes: Int64 = 0
+        var failures = 0
+        var lastProgress = Date()
+        let tty = Terminal.stderrIsTTY
+        for file in files {
+            do {
+                let r = try ingestor.ingest(path: file) { done in
+                    guard tty, Date().timeIntervalSince(lastProgress) > 0.5 else { return }
+                    lastProgress = Date()
+                    let mb = Double(bytes + done) / 1_048_576
+                    FileHandle.standardError.write(Data(String(format: "\r%@: %.0f MB read", file, mb).utf8))
+                }
+                if tty { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+                read += r.linesRead
+                stored += r.stored
+                rejected += r.rejected
+                skipped += r.alreadyStored
+                bytes += r.bytes
+                if let e = r.error {
+                    failures += 1
+                    Terminal.error("flowq: warning: \(e.description); the \(r.stored) good lines before it were stored")
+                }
+                if r.pendingBytes > 0 {
+                    Terminal.error("flowq: note: \(file): \(r.pendingBytes) bytes of an unfinished last line left for a later run")
+                }
+            } catch let e as IngestError {
+                failures += 1
+                Terminal.error("flowq: error: \(e.description)")
+            } catch let e as StoreError {
+                throw fail(e.description)
+            }
+        }
+        let seconds = max(Date().timeIntervalSince(started), 0.000_001)
+        let rate = Double(read) / seconds
+        print(
+            "ingested \(files.count) file(s) into \(db): \(read) lines read, \(stored) stored, \(rejected) rejected"
+                + (skipped > 0 ? ", \(skipped) already stored" : "")
+                + String(format: " in %.2f s (%.0f lines/s, %.1f MB/s)", seconds, rate, Double(bytes) / seconds / 1_048_576))
+        if rejected > 0 {
+            print("rejected lines are in the `reject` table: sqlite3 \(db) 'SELECT path, line, offset, reason FROM reject'")
+        }
+        if failures > 0 { throw ExitCode(2) }
+        if strict && rejected > 0 { throw ExitCode(1) }
+    }
+}
