@@ -32,7 +32,8 @@ CREATE TABLE string_list (
 );
 CREATE TABLE policy_trace (
     id INTEGER PRIMARY KEY,
-    policies TEXT NOT NULL UNIQUE -- the policies object as JSON, lists in the order all, enforced, pending, transit
+    policies TEXT NOT NULL UNIQUE, -- the policies object as JSON, lists in the order all, enforced, pending, transit
+    all_view TEXT NOT NULL -- JSON array: what the query field policies.all_policies holds (see PolicyLists.allView)
 );
 CREATE TABLE policy_hit (
     trace_id INTEGER NOT NULL REFERENCES policy_trace(id),

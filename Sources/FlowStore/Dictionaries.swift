@@ -116,7 +116,9 @@ struct Dictionaries {
         if let found = try Int64.fetchOne(db, sql: "SELECT id FROM policy_trace WHERE policies = ?", arguments: [json]) {
             id = found
         } else {
-            try db.execute(sql: "INSERT INTO policy_trace (policies) VALUES (?)", arguments: [json])
+            try db.execute(
+                sql: "INSERT INTO policy_trace (policies, all_view) VALUES (?, ?)",
+                arguments: [json, JSONText.array(p.allView, numeric: false)])
             id = db.lastInsertedRowID
             try Self.insertHits(p, traceID: id, db)
         }

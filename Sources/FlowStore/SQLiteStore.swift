@@ -37,6 +37,7 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
             try db.execute(sql: "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             try db.execute(sql: "PRAGMA mmap_size = 268435456")
+            db.add(function: SQLiteStore.ipKeyFunction)
         }
         do {
             if !readOnly { config.journalMode = .wal }
@@ -54,6 +55,13 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
         } catch {
             throw StoreError.from(error, doing: "open \(path)")
         }
+    }
+
+    /// `flowq_ip_key(text)`: the sortable 16-byte key of an IP address (NULL if not an address), used by
+    /// compiled queries for IP equality, CIDR and ranges.
+    static let ipKeyFunction = DatabaseFunction("flowq_ip_key", argumentCount: 1, pure: true) { values in
+        guard let text = String.fromDatabaseValue(values[0]), let key = IPAddress.key(text) else { return nil }
+        return Data(key)
     }
 
     // MARK: Checkpoints

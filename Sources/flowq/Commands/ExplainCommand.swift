@@ -1,6 +1,42 @@
 import ArgumentParser
+import FlowQuery
+import FlowStore
 
 struct ExplainCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "explain")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "explain",
+        abstract: "Show how a query parses (neutral AST JSON) and the SQL it compiles to, with its bindings."
+    )
+
+    @Argument(help: "The query.")
+    var query: String
+
+    @Flag(help: "Print only the AST JSON on stdout ({\"error\":true} when it does not parse).")
+    var json = false
+
+    @OptionGroup var queryOptions: QueryOptions
+
+    func run() throws {
+        guard let syntax = QuerySyntax(rawValue: queryOptions.syntax.lowercased()) else {
+            throw fail("unknown syntax \"\(queryOptions.syntax)\"; use kql or lucene")
+        }
+        let node: QueryNode
+        do {
+            node = try syntax.parse(query, strict: queryOptions.strict)
+        } catch {
+            if json { print("{\"error\":true}") }
+            Terminal.error("flowq: query error: " + error.render(query: query))
+            throw ExitCode(2)
+        }
+        if json {
+            print(node.neutralJSON)
+            return
+        }
+        print("AST:\n  " + node.neutralJSON)
+        let sql = try queryOptions.compile(node, query: query)
+        print("SQL:\n  SELECT \(RecordReader.selectList)\n  FROM flow f ... WHERE \(sql.sql)")
+        print("bindings:")
+        for (i, b) in sql.bindings.enumerated() { print("  ?\(i + 1) = \(b)") }
+        if sql.bindings.isEmpty { print("  (none)") }
+    }
 }

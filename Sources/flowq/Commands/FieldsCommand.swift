@@ -1,6 +1,34 @@
 import ArgumentParser
+import FlowLog
+import FlowQuery
 
 struct FieldsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "fields")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "fields",
+        abstract: "List the queryable fields with their types, aliases and example values."
+    )
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() {
+        let aliasesByField = Dictionary(grouping: FieldCatalogue.aliases, by: \.value).mapValues { $0.map(\.key).sorted() }
+        if json {
+            let items = FieldCatalogue.fields.map { f in
+                "{\"name\":\(JSONText.string(f.name)),\"type\":\(JSONText.string(f.type.rawValue)),\"aliases\":"
+                    + JSONText.array(aliasesByField[f.name] ?? [], numeric: false)
+                    + ",\"example\":\(JSONText.string(f.example)),\"description\":\(JSONText.string(f.summary))}"
+            }
+            print("[" + items.joined(separator: ",\n") + "]")
+            return
+        }
+        let rows = FieldCatalogue.fields.map { f in
+            [f.name, f.type.rawValue, (aliasesByField[f.name] ?? []).joined(separator: " "), f.name + ":" + f.example, f.summary]
+        }
+        for l in RecordFormatting.table(header: ["field", "type", "aliases", "example", "description"], rows: rows, width: Terminal.width) {
+            print(l)
+        }
+        print("\nNested: source_labels:{labels: app=*}, dest_labels:{…}, policies:{pending_policies: *staged*}.")
+        print("Keys the decoder does not know are kept and queried as extra.KEY.")
+    }
 }

@@ -1,6 +1,154 @@
 import ArgumentParser
+import FlowLog
+import FlowQuery
+import FlowStore
+import Foundation
 
 struct QueryCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "query")
-    func run() throws {}
+    static let configuration = CommandConfiguration(
+        commandName: "query",
+        abstract: "Filter flows with a Kibana (KQL) query.",
+        discussion: """
+            Examples:
+              flowq query 'policies:{all_policies: *staged\\:default-deny*} and action: "allow"'
+              flowq query 'dest_namespace:kube-system and dest_port:53' --count
+              flowq query 'action:deny' --group-by source_namespace,dest_namespace
+              flowq query 'dest_ip:169.254.0.0/16' --format ndjson --since 2h
+            """
+    )
+
+    @Argument(help: "The query (KQL; empty matches everything).")
+    var query: String = ""
+
+    @Option(help: "Database path (default: $FLOWQ_DB or ./flowq.db).")
+    var db: String = SQLiteStore.defaultPath
+
+    @OptionGroup var queryOptions: QueryOptions
+    @OptionGroup var window: TimeWindow
+
+    @Option(help: "Comma-separated fields to show (table, csv, json, ndjson).")
+    var fields: String?
+
+    @Option(help: "Sort by field[:desc], comma-separated (default: storage order).")
+    var sort: String?
+
+    @Option(help: "At most this many rows (0: no limit).")
+    var limit: Int = 100
+
+    @Option(help: "Output: table, json, ndjson or csv.")
+    var format: String = "table"
+
+    @Flag(help: "Print only the number of matching flows.")
+    var count = false
+
+    @Option(help: "Group by fields (comma-separated), with counts and sums of flows, bytes and packets.")
+    var groupBy: String?
+
+    @Flag(help: "Keep printing new matching flows as they are stored.")
+    var follow = false
+
+    static let defaultFields = [
+        "start_time", "host", "source_namespace", "source_name_aggr", "dest_namespace", "dest_name_aggr", "dest_port",
+        "proto", "action", "reporter",
+    ]
+
+    func run() throws {
+        guard ["table", "json", "ndjson", "csv"].contains(format) else {
+            throw fail("--format must be table, json, ndjson or csv")
+        }
+        let node = try queryOptions.parse(query)
+        let predicate = try queryOptions.compile(node, query: query).and(try window.predicate())
+        let store = try withUserErrors { try SQLiteStore(path: db, readOnly: true) }
+        let limit = self.limit > 0 ? self.limit : nil
+        try withUserErrors {
+            if count {
+                print(try store.count(predicate))
+                return
+            }
+            if let groupBy {
+                try printGroups(store, predicate, try parseFields(groupBy, flag: "--group-by"), limit: limit)
+                return
+            }
+            let shown = try fields.map { try parseFields($0, flag: "--fields") }
+            let sortFields = try sort.map(parseSort) ?? []
+            var out = StdoutBuffer()
+            let rows = try store.records(predicate, sort: sortFields, limit: limit)
+            emit(rows.map(\.record), shown: shown, out: &out, header: true)
+            out.flush()
+            guard follow else { return }
+            var last = max(rows.last?.id ?? 0, try store.maxID())
+            while true {
+                Thread.sleep(forTimeInterval: 1)
+                let more = try store.records(predicate, limit: nil, afterID: last)
+                guard let tail = more.last else { continue }
+                last = tail.id
+                emit(more.map(\.record), shown: shown, out: &out, header: false)
+                out.flush()
+            }
+        }
+    }
+
+    private func parseSort(_ text: String) throws -> [(Field, Bool)] {
+        try text.split(separator: ",").map { part in
+            let pieces = part.split(separator: ":")
+            let fields = try parseFields(String(pieces[0]), flag: "--sort")
+            let desc = pieces.count > 1 && pieces[1].lowercased() == "desc"
+            return (fields[0], desc)
+        }
+    }
+
+    private func emit(_ records: [FlowRecord], shown: [Field]?, out: inout StdoutBuffer, header: Bool) {
+        switch format {
+        case "ndjson":
+            let encoder = FlowLineEncoder()
+            for r in records { out.line(shown.map { RecordFormatting.jsonObject(r, fields: $0) } ?? encoder.encode(r)) }
+        case "json":
+            let encoder = FlowLineEncoder()
+            out.write("[")
+            for (i, r) in records.enumerated() {
+                out.write(i == 0 ? "\n" : ",\n")
+                out.write(shown.map { RecordFormatting.jsonObject(r, fields: $0) } ?? encoder.encode(r))
+            }
+            out.line(records.isEmpty ? "]" : "\n]")
+        case "csv":
+            let cols = shown ?? Self.defaultFields.compactMap(FieldCatalogue.field(named:))
+            if header { out.line(cols.map(\.name).joined(separator: ",")) }
+            for r in records {
+                out.line(cols.map { RecordFormatting.csvCell(RecordFormatting.value(r, $0, humanTime: false)) }.joined(separator: ","))
+            }
+        default:
+            let cols = shown ?? Self.defaultFields.compactMap(FieldCatalogue.field(named:))
+            let rows = records.map { r in cols.map { RecordFormatting.value(r, $0, humanTime: true) ?? "" } }
+            if header {
+                for l in RecordFormatting.table(header: cols.map(\.name), rows: rows, width: Terminal.width) { out.line(l) }
+                if records.count == limit { out.line("(first \(limit) rows; --limit 0 for all, --count to count)") }
+            } else {
+                for l in RecordFormatting.table(header: cols.map(\.name), rows: rows, width: Terminal.width).dropFirst(2) {
+                    out.line(l)
+                }
+            }
+        }
+    }
+
+    private func printGroups(_ store: SQLiteStore, _ predicate: SQLFragment, _ by: [Field], limit: Int?) throws {
+        let groups = try store.groups(predicate, by: by, limit: limit)
+        let header = by.map(\.name) + ["lines", "num_flows", "bytes", "packets"]
+        let rows = groups.map { g in g.keys.map { $0 ?? "" } + [String(g.lines), String(g.flows), String(g.bytes), String(g.packets)] }
+        var out = StdoutBuffer()
+        switch format {
+        case "csv":
+            out.line(header.joined(separator: ","))
+            for r in rows { out.line(r.map { RecordFormatting.csvCell($0) }.joined(separator: ",")) }
+        case "json", "ndjson":
+            let objects = groups.map { g -> String in
+                var o = "{"
+                for (i, f) in by.enumerated() { o += JSONText.string(f.name) + ":" + (g.keys[i].map(JSONText.string) ?? "null") + "," }
+                return o + "\"lines\":\(g.lines),\"num_flows\":\(g.flows),\"bytes\":\(g.bytes),\"packets\":\(g.packets)}"
+            }
+            if format == "json" { out.line("[" + objects.joined(separator: ",\n") + "]") } else { objects.forEach { out.line($0) } }
+        default:
+            for l in RecordFormatting.table(header: header, rows: rows, width: Terminal.width) { out.line(l) }
+        }
+        out.flush()
+    }
 }

@@ -13,8 +13,9 @@ enum Terminal {
     /// Whether standard output is a terminal.
     static var stdoutIsTTY: Bool { isatty(1) == 1 }
 
-    /// The terminal width, or 120.
+    /// The terminal width; unlimited when stdout is not a terminal (pipes get whole values).
     static var width: Int {
+        guard stdoutIsTTY else { return Int.max / 4 }
         var ws = winsize()
         if ioctl(1, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 20 { return Int(ws.ws_col) }
         if let c = ProcessInfo.processInfo.environment["COLUMNS"], let n = Int(c), n > 20 { return n }

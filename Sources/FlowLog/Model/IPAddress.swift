@@ -1,0 +1,95 @@
+/// IPv4/IPv6 parsing into a sortable 16-byte key (IPv4 as `::ffff:a.b.c.d`), and CIDR ranges.
+public enum IPAddress {
+    /// The 16-byte key of an address, or `nil` if the text is not an IP address.
+    public static func key(_ text: String) -> [UInt8]? {
+        if text.contains(":") { return v6(text) }
+        guard let v4 = v4(text) else { return nil }
+        return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] + v4
+    }
+
+    /// The lowest and highest keys of a CIDR block (`10.0.0.0/8`, `fd00::/8`), or `nil` if malformed.
+    public static func cidr(_ text: String) -> (low: [UInt8], high: [UInt8])? {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let base = key(String(parts[0])), let bits = Int(parts[1]) else { return nil }
+        let isV4 = !parts[0].contains(":")
+        guard bits >= 0, bits <= (isV4 ? 32 : 128) else { return nil }
+        let prefix = isV4 ? bits + 96 : bits
+        var low = base, high = base
+        for i in 0..<16 {
+            let keep = max(0, min(8, prefix - i * 8))
+            let mask: UInt8 = keep == 0 ? 0 : UInt8(truncatingIfNeeded: 0xFF << (8 - keep))
+            low[i] = base[i] & mask
+            high[i] = base[i] | ~mask
+        }
+        return (low, high)
+    }
+
+    /// Whether the address is loopback (127.0.0.0/8 or ::1).
+    public static func isLoopback(_ text: String) -> Bool {
+        guard let k = key(text) else { return false }
+        if k[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF][...] { return k[12] == 127 }
+        return k == [UInt8](repeating: 0, count: 15) + [1]
+    }
+
+    private static func v4(_ text: String) -> [UInt8]? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 4 else { return nil }
+        var out: [UInt8] = []
+        for p in parts {
+            guard !p.isEmpty, p.count <= 3, p.allSatisfy(\.isASCII), let v = UInt8(p) else { return nil }
+            out.append(v)
+        }
+        return out
+    }
+
+    private static func v6(_ text: String) -> [UInt8]? {
+        var s = Substring(text)
+        if let pct = s.firstIndex(of: "%") { s = s[..<pct] }  // zone index
+        var tail4: [UInt8] = []
+        if let lastColon = s.lastIndex(of: ":"), s[s.index(after: lastColon)...].contains(".") {
+            guard let v4 = v4(String(s[s.index(after: lastColon)...])) else { return nil }
+            tail4 = v4
+            s = s[...lastColon]
+            if s.hasSuffix(":") && !s.hasSuffix("::") { s = s.dropLast() }
+        }
+        let halves = s.components(separatedBy: "::")
+        guard halves.count <= 2 else { return nil }
+        func groups(_ h: Substring) -> [UInt16]? {
+            if h.isEmpty { return [] }
+            var out: [UInt16] = []
+            for g in h.split(separator: ":", omittingEmptySubsequences: false) {
+                guard !g.isEmpty, g.count <= 4, let v = UInt16(g, radix: 16) else { return nil }
+                out.append(v)
+            }
+            return out
+        }
+        guard let head = groups(halves[0]) else { return nil }
+        let tail = halves.count == 2 ? groups(halves[1]) : []
+        guard let tail else { return nil }
+        let total = 8 - tail4.count / 2
+        var all: [UInt16]
+        if halves.count == 2 {
+            guard head.count + tail.count < total + 1, head.count + tail.count <= total else { return nil }
+            all = head + Array(repeating: 0, count: total - head.count - tail.count) + tail
+        } else {
+            guard head.count == total else { return nil }
+            all = head
+        }
+        var out: [UInt8] = []
+        for g in all { out += [UInt8(g >> 8), UInt8(g & 0xFF)] }
+        return out + tail4
+    }
+}
+
+extension Substring {
+    fileprivate func components(separatedBy sep: String) -> [Substring] {
+        var out: [Substring] = []
+        var rest = self
+        while let r = rest.firstRange(of: sep) {
+            out.append(rest[..<r.lowerBound])
+            rest = rest[r.upperBound...]
+        }
+        out.append(rest)
+        return out
+    }
+}

@@ -1,0 +1,42 @@
+/// SQL text with `?` placeholders and the values bound to them, in order. Values are never spliced into the text.
+public struct SQLFragment: Sendable, Equatable {
+    public var sql: String
+    public var bindings: [SQLValue]
+
+    public init(_ sql: String, _ bindings: [SQLValue] = []) {
+        self.sql = sql
+        self.bindings = bindings
+    }
+}
+
+/// A bound SQL value.
+public enum SQLValue: Sendable, Equatable, CustomStringConvertible {
+    case int(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+    case null
+
+    public var description: String {
+        switch self {
+        case .int(let v): return String(v)
+        case .real(let v): return String(v)
+        case .text(let s): return "'" + s.replacingOccurrences(of: "'", with: "''") + "'"
+        case .blob(let b): return "x'" + b.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined() + "'"
+        case .null: return "NULL"
+        }
+    }
+}
+
+extension String {
+    fileprivate func replacingOccurrences(of a: String, with b: String) -> String {
+        var out = ""
+        var rest = Substring(self)
+        while let r = rest.firstRange(of: a) {
+            out += rest[..<r.lowerBound]
+            out += b
+            rest = rest[r.upperBound...]
+        }
+        return out + rest
+    }
+}

@@ -1,0 +1,56 @@
+import FlowLog
+import FlowQuery
+import GRDB
+
+/// Reads stored flows back as ``FlowRecord``s (dictionaries joined back).
+public enum RecordReader {
+    static let textColumns: [(TextKey, String)] = [
+        (.sourceIP, "f.source_ip"), (.sourceName, "f.source_name"), (.sourceNameAggr, "se.name_aggr"),
+        (.sourceNamespace, "se.namespace"), (.sourceType, "se.type"), (.destIP, "f.dest_ip"),
+        (.destName, "f.dest_name"), (.destNameAggr, "de.name_aggr"), (.destNamespace, "de.namespace"),
+        (.destType, "de.type"), (.destServiceNamespace, "sv.namespace"), (.destServiceName, "sv.name"),
+        (.destServicePort, "sv.port_name"), (.proto, "f.proto"), (.action, "f.action"), (.reporter, "f.reporter"),
+        (.processName, "f.process_name"), (.processID, "f.process_id"), (.host, "h.name"), (.cluster, "f.cluster"),
+    ]
+
+    static let intColumns: [(IntKey, String)] =
+        [
+            (.startTime, "f.start_time"), (.endTime, "f.end_time"), (.sourcePort, "f.source_port"),
+            (.destPort, "f.dest_port"), (.destServicePortNum, "sv.port_num"),
+        ] + FlowColumns.counters.map { ($0, "f.\($0.column)") }
+
+    static let listColumns: [(ListKey, String)] = [
+        (.natOutgoingPorts, "f.nat_outgoing_ports"), (.destDomains, "dd.items"), (.processArgs, "pa.items"),
+        (.originalSourceIPs, "f.original_source_ips"),
+    ]
+
+    /// The SELECT list, `f.id` first.
+    public static let selectList: String =
+        (["f.id"] + textColumns.map(\.1) + intColumns.map(\.1) + listColumns.map(\.1)
+            + ["sl.labels", "dl.labels", "pt.policies", "f.extra"]).joined(separator: ", ")
+
+    /// Decodes a row selected with ``selectList``.
+    public static func record(_ row: Row) -> (id: Int64, record: FlowRecord) {
+        var r = FlowRecord()
+        var i = 1
+        for (k, _) in textColumns {
+            r[k] = row[i]
+            i += 1
+        }
+        for (k, _) in intColumns {
+            r[k] = row[i]
+            i += 1
+        }
+        for (k, _) in listColumns {
+            r[k] = (row[i] as String?).flatMap(StoredJSON.strings)
+            i += 1
+        }
+        r.sourceLabels = (row[i] as String?).flatMap(StoredJSON.strings)
+        r.destLabels = (row[i + 1] as String?).flatMap(StoredJSON.strings)
+        r.policies = (row[i + 2] as String?).flatMap(StoredJSON.policies)
+        if let extra = row[i + 3] as String?, let members = StoredJSON.members(extra) {
+            r.extra = members.map { ExtraField(key: $0.0, rawJSON: $0.1) }
+        }
+        return (row[0], r)
+    }
+}

@@ -1,0 +1,86 @@
+import FlowLog
+import FlowQuery
+import Foundation
+import GRDB
+
+/// Running compiled queries.
+extension SQLiteStore {
+    /// Converts bindings to GRDB arguments.
+    static func arguments(_ values: [SQLValue]) -> StatementArguments {
+        StatementArguments(values.map { v -> (any DatabaseValueConvertible)? in
+            switch v {
+            case .int(let i): return i
+            case .real(let d): return d
+            case .text(let s): return s
+            case .blob(let b): return Data(b)
+            case .null: return nil
+            }
+        })
+    }
+
+    /// How many flows match.
+    public func count(_ predicate: SQLFragment) throws -> Int64 {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT count(*) FROM flow f WHERE \(predicate.sql)", arguments: Self.arguments(predicate.bindings)) ?? 0
+        }
+    }
+
+    /// Matching flows as records, in storage order (or sorted), at most `limit`, with ids above `afterID`.
+    public func records(
+        _ predicate: SQLFragment, sort: [(Field, Bool)] = [], limit: Int?, afterID: Int64 = 0
+    ) throws -> [(id: Int64, record: FlowRecord)] {
+        var sql = "SELECT \(RecordReader.selectList) FROM \(FieldCatalogue.readFrom) WHERE f.id > ? AND \(predicate.sql)"
+        if sort.isEmpty {
+            sql += " ORDER BY f.id"
+        } else {
+            sql += " ORDER BY " + sort.map { "\($0.0.valueSQL) \($0.1 ? "DESC" : "ASC")" }.joined(separator: ", ") + ", f.id"
+        }
+        if let limit { sql += " LIMIT \(limit)" }
+        let args = Self.arguments([.int(afterID)] + predicate.bindings)
+        return try read { db in
+            try Row.fetchAll(db, sql: sql, arguments: args).map(RecordReader.record)
+        }
+    }
+
+    /// Counts and sums of matching flows grouped by fields.
+    public func groups(_ predicate: SQLFragment, by fields: [Field], limit: Int?) throws -> [GroupRow] {
+        let keys = fields.map(\.valueSQL)
+        var sql = "SELECT " + keys.joined(separator: ", ")
+            + ", count(*), sum(f.num_flows), sum(COALESCE(f.bytes_in,0) + COALESCE(f.bytes_out,0)), "
+            + "sum(COALESCE(f.packets_in,0) + COALESCE(f.packets_out,0)) FROM \(FieldCatalogue.readFrom) WHERE \(predicate.sql)"
+            + " GROUP BY " + (1...keys.count).map(String.init).joined(separator: ", ") + " ORDER BY \(keys.count + 1) DESC"
+        if let limit { sql += " LIMIT \(limit)" }
+        return try read { db in
+            try Row.fetchAll(db, sql: sql, arguments: Self.arguments(predicate.bindings)).map { row in
+                let n = keys.count
+                return GroupRow(
+                    keys: (0..<n).map { row[$0] as DatabaseValue }.map(Self.text), lines: row[n], flows: row[n + 1] ?? 0,
+                    bytes: row[n + 2] ?? 0, packets: row[n + 3] ?? 0)
+            }
+        }
+    }
+
+    /// The largest flow id (for `--follow`).
+    public func maxID() throws -> Int64 {
+        try read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM flow") ?? 0 }
+    }
+
+    static func text(_ v: DatabaseValue) -> String? {
+        switch v.storage {
+        case .null: return nil
+        case .int64(let i): return String(i)
+        case .double(let d): return String(d)
+        case .string(let s): return s
+        case .blob(let b): return "x'" + b.map { String(format: "%02x", $0) }.joined() + "'"
+        }
+    }
+}
+
+/// One row of a `--group-by` result.
+public struct GroupRow: Sendable {
+    public var keys: [String?]
+    public var lines: Int64
+    public var flows: Int64
+    public var bytes: Int64
+    public var packets: Int64
+}

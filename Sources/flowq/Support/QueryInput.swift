@@ -1,0 +1,96 @@
+import ArgumentParser
+import FlowQuery
+import Foundation
+
+/// The options every command that takes a query shares.
+struct QueryOptions: ParsableArguments {
+    @Option(help: "Query syntax: kql (default) or lucene.")
+    var syntax: String = "kql"
+
+    @Flag(help: "Accept exactly what Kibana accepts (turns off flowq's extensions).")
+    var strict = false
+
+    @Flag(help: "Match keyword values ignoring case.")
+    var ignoreCase = false
+
+    /// Parses the query, or prints the error with a caret and exits 2.
+    func parse(_ query: String) throws -> QueryNode {
+        guard let syntax = QuerySyntax(rawValue: syntax.lowercased()) else {
+            throw fail("unknown syntax \"\(syntax)\"; use kql or lucene")
+        }
+        do {
+            return try syntax.parse(query, strict: strict)
+        } catch {
+            Terminal.error("flowq: query error: " + error.render(query: query))
+            throw ExitCode(2)
+        }
+    }
+
+    /// Compiles the query, or prints the error with a caret and exits 2.
+    func compile(_ node: QueryNode, query: String) throws -> SQLFragment {
+        do {
+            return try QueryCompiler.compile(node, options: .init(ignoreCase: ignoreCase, now: nowMillis()))
+        } catch {
+            Terminal.error("flowq: query error: " + error.render(query: query))
+            throw ExitCode(2)
+        }
+    }
+}
+
+func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+
+/// `--since`/`--until`: relative (`2h`, `30m`, `7d`) or absolute (epoch seconds, ISO-8601, date math).
+struct TimeWindow: ParsableArguments {
+    @Option(help: "Only flows that end at or after this time: 2h, 30m, 7d (ago), epoch seconds, ISO-8601, now-1d.")
+    var since: String?
+
+    @Option(help: "Only flows that start at or before this time (same forms as --since).")
+    var until: String?
+
+    /// The predicate on `flow f`, or nil without bounds.
+    func predicate() throws -> SQLFragment? {
+        var parts: [String] = []
+        var values: [SQLValue] = []
+        if let since {
+            parts.append("f.end_time >= ?")
+            values.append(.int(try Self.seconds(since, roundUp: false, flag: "--since")))
+        }
+        if let until {
+            parts.append("f.start_time <= ?")
+            values.append(.int(try Self.seconds(until, roundUp: true, flag: "--until")))
+        }
+        return parts.isEmpty ? nil : SQLFragment(parts.joined(separator: " AND "), values)
+    }
+
+    static func seconds(_ text: String, roundUp: Bool, flag: String) throws -> Int64 {
+        let now = nowMillis()
+        if let last = text.last, "smhdw".contains(last), let n = Int64(text.dropLast()) {
+            let unit: Int64 = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800][String(last)]!
+            return now / 1000 - n * unit
+        }
+        guard let ms = DateMath.parse(text, now: now, roundUp: roundUp, epochUnitMillis: 1000) else {
+            throw fail("\(flag) \"\(text)\" is not a time: use 2h, 30m, 7d, epoch seconds, ISO-8601 or now-1d")
+        }
+        return ms / 1000
+    }
+}
+
+extension SQLFragment {
+    /// `a AND b`, bindings in order.
+    func and(_ other: SQLFragment?) -> SQLFragment {
+        guard let other else { return self }
+        return SQLFragment("(\(sql)) AND (\(other.sql))", bindings + other.bindings)
+    }
+}
+
+/// Parses `a,b,c` into catalogue fields, or fails with a suggestion.
+func parseFields(_ list: String, flag: String) throws -> [Field] {
+    try list.split(separator: ",").map { name in
+        let n = name.trimmingCharacters(in: .whitespaces)
+        guard let f = FieldCatalogue.field(named: n) else {
+            let s = FieldCatalogue.suggestions(for: n)
+            throw fail("\(flag): unknown field \(n)" + (s.isEmpty ? "" : "; did you mean \(s.joined(separator: " or "))?"))
+        }
+        return f
+    }
+}
