@@ -46,14 +46,27 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "FlowLogTests", dependencies: ["FlowLog", "FlowSample"]),
-        .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog"]),
-        .testTarget(name: "FlowStoreTests", dependencies: ["FlowStore", "FlowLog", "FlowQuery", "FlowSample"]),
-        .testTarget(name: "FlowIngestTests", dependencies: ["FlowIngest", "FlowStore", "FlowLog", "FlowSample"]),
-        .testTarget(name: "FlowReportTests", dependencies: ["FlowReport", "FlowStore", "FlowIngest", "FlowLog"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["flowq"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FlowLogTests", dependencies: ["FlowLog", "FlowSample", "TestSupport"]),
+        .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog", "TestSupport"]),
+        .testTarget(
+            name: "FlowStoreTests", dependencies: ["FlowStore", "FlowLog", "FlowQuery", "FlowSample", "FlowIngest", "TestSupport"]),
+        .testTarget(name: "FlowIngestTests", dependencies: ["FlowIngest", "FlowStore", "FlowLog", "FlowSample", "TestSupport"]),
+        .testTarget(
+            name: "FlowReportTests",
+            dependencies: ["FlowReport", "FlowStore", "FlowIngest", "FlowLog", "FlowSample", "FlowQuery", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["flowq", "TestSupport"]),
     ]
 )
+
+// Benchmarks build only on demand: FLOWQ_BENCHMARKS=1 swift build -c release --product decode-benchmark
+if Context.environment["FLOWQ_BENCHMARKS"] != nil {
+    package.targets.append(
+        .executableTarget(
+            name: "decode-benchmark", dependencies: ["FlowLog", "FlowIngest", "FlowStore"],
+            path: "Benchmarks/DecodeBenchmark"))
+    package.products.append(.executable(name: "decode-benchmark", targets: ["decode-benchmark"]))
+}
 
 for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []

@@ -31,7 +31,31 @@ struct Dictionaries {
     private var lists: [[String]: Int64] = [:]
     private var traces: [PolicyLists: Int64] = [:]
 
+    /// Fast paths keyed by the address of an array's storage: the decoder hands out the same array for the
+    /// same bytes, so a hit skips hashing every string. Safe because the cache keeps the array alive (its
+    /// address cannot be reused while cached) and the value is compared before use.
+    private var labelsByAddress: [Int: ([String], Int64)] = [:]
+    private var listsByAddress: [Int: ([String], Int64)] = [:]
+    private var tracesByAddress: [Int: (PolicyLists, Int64)] = [:]
+
+    @inline(__always)
+    static func address(_ a: [String]) -> Int {
+        a.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
+    }
+
+    @inline(__always)
+    static func address(_ p: PolicyLists) -> Int {
+        var h = 0
+        for list in [p.all, p.enforced, p.pending, p.transit] {
+            h = h &* 31 &+ (list.map { address($0) } ?? 1)
+        }
+        return h
+    }
+
     mutating func forget(_ a: Added) {
+        labelsByAddress.removeAll()
+        listsByAddress.removeAll()
+        tracesByAddress.removeAll()
         for k in a.hosts { hosts[k] = nil }
         for k in a.labelSets { labelSets[k] = nil }
         for k in a.endpoints { endpoints[k] = nil }
@@ -49,7 +73,12 @@ struct Dictionaries {
     }
 
     mutating func labelSet(_ labels: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
-        if let id = labelSets[labels] { return id }
+        let addr = Self.address(labels)
+        if let (cached, id) = labelsByAddress[addr], cached == labels { return id }
+        if let id = labelSets[labels] {
+            labelsByAddress[addr] = (labels, id)
+            return id
+        }
         let id = try Self.findOrInsert(db, table: "label_set", column: "labels", value: JSONText.array(labels, numeric: false))
         labelSets[labels] = id
         added.labelSets.append(labels)
@@ -57,7 +86,12 @@ struct Dictionaries {
     }
 
     mutating func stringList(_ items: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
-        if let id = lists[items] { return id }
+        let addr = Self.address(items)
+        if let (cached, id) = listsByAddress[addr], cached == items { return id }
+        if let id = lists[items] {
+            listsByAddress[addr] = (items, id)
+            return id
+        }
         let id = try Self.findOrInsert(db, table: "string_list", column: "items", value: JSONText.array(items, numeric: false))
         lists[items] = id
         added.lists.append(items)
@@ -110,7 +144,12 @@ struct Dictionaries {
     }
 
     mutating func trace(_ p: PolicyLists, _ db: Database, _ added: inout Added) throws -> Int64 {
-        if let id = traces[p] { return id }
+        let addr = Self.address(p)
+        if let (cached, id) = tracesByAddress[addr], cached == p { return id }
+        if let id = traces[p] {
+            tracesByAddress[addr] = (p, id)
+            return id
+        }
         let json = Self.policiesJSON(p)
         let id: Int64
         if let found = try Int64.fetchOne(db, sql: "SELECT id FROM policy_trace WHERE policies = ?", arguments: [json]) {

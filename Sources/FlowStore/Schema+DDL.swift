@@ -117,11 +117,10 @@ CREATE TABLE flow (
     extra TEXT -- unknown keys: a JSON object of raw values
 );
 CREATE INDEX flow_start_time ON flow(start_time);
-CREATE INDEX flow_host ON flow(host_id, start_time);
 CREATE INDEX flow_src ON flow(src_ep);
 CREATE INDEX flow_dst ON flow(dst_ep, dest_port);
+CREATE INDEX flow_host ON flow(host_id);
 CREATE INDEX flow_trace ON flow(trace_id, action);
-CREATE INDEX flow_dest_port ON flow(dest_port);
 
 -- Ingest bookkeeping.
 CREATE TABLE source_file (

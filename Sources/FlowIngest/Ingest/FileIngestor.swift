@@ -47,7 +47,6 @@ public final class FileIngestor {
 
     let store: any FlowStorage
     let options: Options
-    let decoder = FlowLineDecoder()
 
     public init(store: any FlowStorage, options: Options = Options()) {
         self.store = store
@@ -56,114 +55,54 @@ public final class FileIngestor {
 
     /// Ingests one file. Throws only when the file cannot be opened or the store fails;
     /// a file that breaks off midway keeps its good lines and reports the problem in ``FileResult/error``.
+    ///
+    /// Reading and decoding run on a second thread, storing on the calling thread, with at most two batches
+    /// in between (the two stages take about the same time, and this machine has two cores).
     public func ingest(path: String, progress: ((Int64) -> Void)? = nil) throws -> FileResult {
         let host = options.host ?? HostName.derive(fromPath: path)
-        var result = FileResult(path: path, host: host)
         let compression = Compression(path: path)
+        var result = FileResult(path: path, host: host)
         guard let identity = try firstLineIdentity(path, compression) else { return result }
         let previous = try store.checkpoint(fingerprint: identity.fingerprint)
-        var skipBelow = previous?.offset ?? 0
-        var lineNumber = previous?.lines ?? 0
-
         let source = try compression.open(path)
-        defer { source.close() }
-        var framer: LineFramer
-        if compression == .none, let raw = source as? RawFile, skipBelow > 0 {
-            try raw.seek(to: skipBelow)
-            framer = LineFramer(startOffset: skipBelow, maxLineLength: options.maxLineLength)
-            skipBelow = 0
-        } else {
-            framer = LineFramer(startOffset: 0, maxLineLength: options.maxLineLength)
-            lineNumber = 0
+        let decoding = DecodingStage(
+            path: path, source: source, options: options,
+            checkpoint: Checkpoint(
+                fingerprint: identity.fingerprint, path: path, host: host, device: identity.device,
+                inode: identity.inode, offset: previous?.offset ?? 0, lines: previous?.lines ?? 0))
+        try decoding.prepare()
+        let channel = BatchChannel<DecodingStage.Batch>(capacity: 2)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            decoding.run(into: channel)
+            done.signal()
         }
-        var checkpoint = Checkpoint(
-            fingerprint: identity.fingerprint, path: path, host: host, device: identity.device, inode: identity.inode,
-            offset: previous?.offset ?? 0, lines: previous?.lines ?? 0)
-        var batch: [FlowRecord] = []
-        batch.reserveCapacity(options.batchSize)
-        var rejects: [Reject] = []
-        var chunk: [UInt8] = []
-
-        func flush() throws {
-            guard !batch.isEmpty || !rejects.isEmpty else { return }
-            try store.append(records: batch, host: host, rejects: rejects, checkpoint: checkpoint)
-            result.stored += Int64(batch.count)
-            result.rejected += Int64(rejects.count)
-            batch.removeAll(keepingCapacity: true)
-            rejects.removeAll(keepingCapacity: true)
+        thread.stackSize = 1 << 22
+        thread.start()
+        defer {
+            done.wait()
+            source.close()
         }
-
-        func handle(_ event: LineFramer.Event) {
-            switch event {
-            case .line(let bytes, let offset):
-                lineNumber += 1
-                let end = offset + Int64(bytes.count) + 1
-                if offset < skipBelow {
-                    result.alreadyStored += 1
-                    return
-                }
-                result.linesRead += 1
+        while let batch = channel.take() {
+            if !batch.records.isEmpty || !batch.rejects.isEmpty {
                 do {
-                    batch.append(try decoder.decode(bytes))
+                    try store.append(records: batch.records, host: host, rejects: batch.rejects, checkpoint: batch.checkpoint)
                 } catch {
-                    rejects.append(Reject(
-                        path: path, line: lineNumber, offset: offset, code: error.code.rawValue,
-                        reason: error.description, raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: bytes.count))
+                    channel.cancel()
+                    throw error
                 }
-                checkpoint.offset = end
-                checkpoint.lines = lineNumber
-            case .overlong(let prefix, let offset, let length):
-                lineNumber += 1
-                if offset < skipBelow {
-                    result.alreadyStored += 1
-                    return
-                }
-                result.linesRead += 1
-                rejects.append(Reject(
-                    path: path, line: lineNumber, offset: offset, code: DecodeError.Code.lineTooLong.rawValue,
-                    reason: "line_too_long: \(length) bytes, over the \(options.maxLineLength)-byte bound",
-                    raw: prefix, rawLength: length))
-                checkpoint.offset = offset + Int64(length) + 1
-                checkpoint.lines = lineNumber
+            }
+            result.stored += Int64(batch.records.count)
+            result.rejected += Int64(batch.rejects.count)
+            result.linesRead += Int64(batch.records.count + batch.rejects.count)
+            result.alreadyStored += batch.alreadyStored
+            result.bytes = batch.bytes
+            progress?(batch.bytes)
+            if batch.final {
+                result.pendingBytes = batch.pendingBytes
+                result.error = batch.error
             }
         }
-
-        do {
-            while true {
-                try source.read(into: &chunk, max: 1 << 20)
-                if chunk.isEmpty { break }
-                result.bytes += Int64(chunk.count)
-                chunk.withUnsafeBufferPointer { framer.feed($0, handle) }
-                if batch.count + rejects.count >= options.batchSize { try flush() }
-                progress?(result.bytes)
-            }
-        } catch let e as IngestError {
-            result.error = e
-        }
-        // A last line without a newline.
-        if framer.pending > 0 {
-            let offset = framer.lineStart
-            let bytes = framer.pendingBytes
-            if options.decodeFinalPartialLine && offset >= skipBelow {
-                lineNumber += 1
-                result.linesRead += 1
-                do {
-                    batch.append(try bytes.withUnsafeBufferPointer { b throws(DecodeError) in try decoder.decode(b) })
-                } catch {
-                    let code = result.error == nil ? error.code.rawValue : DecodeError.Code.truncated.rawValue
-                    rejects.append(Reject(
-                        path: path, line: lineNumber, offset: offset, code: code,
-                        reason: "last line has no newline; " + error.description,
-                        raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: framer.pending))
-                }
-                checkpoint.offset = offset + Int64(framer.pending)
-                checkpoint.lines = lineNumber
-                framer.consumePending()
-            } else {
-                result.pendingBytes = framer.pending
-            }
-        }
-        try flush()
         return result
     }
 

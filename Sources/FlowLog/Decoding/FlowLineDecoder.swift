@@ -4,7 +4,11 @@
 /// `policies: null`; fluentd's `host` and `@timestamp`; unknown keys (kept raw in ``FlowRecord/extra``).
 /// Rejects, with a ``DecodeError``: invalid JSON or UTF-8, a line that is not an object, and known keys
 /// of the wrong type. Duplicate keys: the last one wins, as in Go and JavaScript.
-public struct FlowLineDecoder: Sendable {
+///
+/// Keeps a bounded pool of the values it decoded (``InternPool``), so a decoder is used by one thread at a time.
+public struct FlowLineDecoder {
+    private let pool = InternPool()
+
     public init() {}
 
     /// Decodes a line (without its newline).
@@ -75,7 +79,7 @@ public struct FlowLineDecoder: Sendable {
             guard c.peek() == UInt8(ascii: "\"") else {
                 throw DecodeError(.wrongType, "\(k.jsonKey) must be a string", at: c.pos)
             }
-            record.texts[k.rawValue] = try c.readString()
+            record.texts[k.rawValue] = try readString(&c)
         case .int(let k):
             if try c.consumeNull() { record.ints[k.rawValue] = nil; return }
             do {
@@ -84,14 +88,46 @@ public struct FlowLineDecoder: Sendable {
                 throw DecodeError(error.code, "\(k.jsonKey): \(error.message)", at: error.position)
             }
         case .list(let k):
-            record.lists[k.rawValue] = try readList(k.jsonKey, numeric: k.isNumeric, &c)
+            record.lists[k.rawValue] = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in
+                try readList(k.jsonKey, numeric: k.isNumeric, &c)
+            }
         case .sourceLabels:
-            record.sourceLabels = try readLabels("source_labels", &c)
+            record.sourceLabels = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in try readLabels("source_labels", &c) }
         case .destLabels:
-            record.destLabels = try readLabels("dest_labels", &c)
+            record.destLabels = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in try readLabels("dest_labels", &c) }
         case .policies:
-            record.policies = try readPolicies(&c)
+            c.skipWhitespace()
+            let start = c.pos
+            let range = try c.skipValue(depth: 1)
+            record.policies = try pool.policyLists(c.base + start, range.count) { () throws(DecodeError) in
+                var inner = c
+                inner.pos = start
+                return try readPolicies(&inner)
+            }
         }
+    }
+
+    /// A list value, reused from the pool when the same bytes were decoded before.
+    private func interned(_ c: inout JSONCursor, _ parse: (inout JSONCursor) throws(DecodeError) -> [String]?)
+        throws(DecodeError) -> [String]?
+    {
+        c.skipWhitespace()
+        let start = c.pos
+        let range = try c.skipValue(depth: 1)
+        let cursor = c
+        return try pool.list(c.base + start, range.count) { () throws(DecodeError) in
+            var inner = cursor
+            inner.pos = start
+            return try parse(&inner)
+        }
+    }
+
+    /// A string, interned when it has no escapes.
+    @inline(__always)
+    private func readString(_ c: inout JSONCursor) throws(DecodeError) -> String {
+        let (s, e, plain) = try c.scanString()
+        if plain { return pool.string(c.base + s, e - s) }
+        return try c.decodeString(from: s, to: e)
     }
 
     private func readList(_ key: String, numeric: Bool, _ c: inout JSONCursor) throws(DecodeError) -> [String]? {
@@ -109,7 +145,7 @@ public struct FlowLineDecoder: Sendable {
                 guard e.peek() == UInt8(ascii: "\"") else {
                     throw DecodeError(.wrongType, "\(key) must hold strings", at: e.pos)
                 }
-                items.append(try e.readString())
+                items.append(try readString(&e))
             }
         }
         return items

@@ -1,0 +1,140 @@
+import FlowLog
+import FlowStore
+import Foundation
+
+/// The reading half of ingest: decompress, frame lines, decode, and cut batches with their checkpoints.
+///
+/// Runs on its own thread; after ``prepare()`` only that thread touches it (hence `@unchecked Sendable`).
+final class DecodingStage: @unchecked Sendable {
+    /// Decoded lines and rejects up to a line boundary, with the checkpoint just after them.
+    struct Batch {
+        var records: [FlowRecord] = []
+        var rejects: [Reject] = []
+        var checkpoint: Checkpoint
+        var alreadyStored: Int64 = 0
+        var bytes: Int64 = 0
+        var final = false
+        var pendingBytes = 0
+        var error: IngestError?
+    }
+
+    let path: String
+    let source: any ByteSource
+    let options: FileIngestor.Options
+    let decoder = FlowLineDecoder()
+    var checkpoint: Checkpoint
+    private var framer: LineFramer
+    private var skipBelow: Int64
+    private var lineNumber: Int64
+    private var batch: Batch
+
+    init(path: String, source: any ByteSource, options: FileIngestor.Options, checkpoint: Checkpoint) {
+        self.path = path
+        self.source = source
+        self.options = options
+        self.checkpoint = checkpoint
+        skipBelow = checkpoint.offset
+        lineNumber = 0
+        framer = LineFramer(startOffset: 0, maxLineLength: options.maxLineLength)
+        batch = Batch(checkpoint: checkpoint)
+    }
+
+    /// A plain file resumes by seeking to the checkpoint; compressed ones skip the lines below it.
+    func prepare() throws(IngestError) {
+        if let raw = source as? RawFile, skipBelow > 0 {
+            try raw.seek(to: skipBelow)
+            framer = LineFramer(startOffset: skipBelow, maxLineLength: options.maxLineLength)
+            lineNumber = checkpoint.lines
+            skipBelow = 0
+        }
+    }
+
+    func run(into channel: BatchChannel<Batch>) {
+        var chunk: [UInt8] = []
+        var bytes: Int64 = 0
+        do {
+            while true {
+                try source.read(into: &chunk, max: 1 << 20)
+                if chunk.isEmpty { break }
+                bytes += Int64(chunk.count)
+                chunk.withUnsafeBufferPointer { framer.feed($0, handle) }
+                if batch.records.count + batch.rejects.count >= options.batchSize {
+                    batch.bytes = bytes
+                    guard channel.put(cut()) else { return channel.finish() }
+                }
+            }
+        } catch {
+            batch.error = error
+        }
+        finishPartialLine()
+        batch.bytes = bytes
+        batch.final = true
+        _ = channel.put(cut())
+        channel.finish()
+    }
+
+    /// Hands over the current batch and starts the next one.
+    private func cut() -> Batch {
+        var out = batch
+        out.checkpoint = checkpoint
+        batch = Batch(checkpoint: checkpoint)
+        batch.records.reserveCapacity(options.batchSize)
+        return out
+    }
+
+    private func handle(_ event: LineFramer.Event) {
+        switch event {
+        case .line(let bytes, let offset):
+            lineNumber += 1
+            if offset < skipBelow {
+                batch.alreadyStored += 1
+                return
+            }
+            do {
+                batch.records.append(try decoder.decode(bytes))
+            } catch {
+                batch.rejects.append(Reject(
+                    path: path, line: lineNumber, offset: offset, code: error.code.rawValue, reason: error.description,
+                    raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: bytes.count))
+            }
+            checkpoint.offset = offset + Int64(bytes.count) + 1
+            checkpoint.lines = lineNumber
+        case .overlong(let prefix, let offset, let length):
+            lineNumber += 1
+            if offset < skipBelow {
+                batch.alreadyStored += 1
+                return
+            }
+            batch.rejects.append(Reject(
+                path: path, line: lineNumber, offset: offset, code: DecodeError.Code.lineTooLong.rawValue,
+                reason: "line_too_long: \(length) bytes, over the \(options.maxLineLength)-byte bound",
+                raw: prefix, rawLength: length))
+            checkpoint.offset = offset + Int64(length) + 1
+            checkpoint.lines = lineNumber
+        }
+    }
+
+    /// A last line without a newline: decoded when the file is at rest, else left for a later run.
+    private func finishPartialLine() {
+        guard framer.pending > 0 else { return }
+        let offset = framer.lineStart
+        guard options.decodeFinalPartialLine, offset >= skipBelow else {
+            batch.pendingBytes = framer.pending
+            return
+        }
+        let bytes = framer.pendingBytes
+        lineNumber += 1
+        do {
+            batch.records.append(try bytes.withUnsafeBufferPointer { b throws(DecodeError) in try decoder.decode(b) })
+        } catch {
+            let code = batch.error == nil ? error.code.rawValue : DecodeError.Code.truncated.rawValue
+            batch.rejects.append(Reject(
+                path: path, line: lineNumber, offset: offset, code: code,
+                reason: "last line has no newline; " + error.description,
+                raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: framer.pending))
+        }
+        checkpoint.offset = offset + Int64(framer.pending)
+        checkpoint.lines = lineNumber
+        framer.consumePending()
+    }
+}
