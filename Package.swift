@@ -50,8 +50,11 @@ let package = Package(
         .testTarget(name: "FlowLogTests", dependencies: ["FlowLog", "FlowSample", "TestSupport"]),
         .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog", "TestSupport"]),
         .testTarget(
-            name: "FlowStoreTests", dependencies: ["FlowStore", "FlowLog", "FlowQuery", "FlowSample", "FlowIngest", "TestSupport"]),
-        .testTarget(name: "FlowIngestTests", dependencies: ["FlowIngest", "FlowStore", "FlowLog", "FlowSample", "TestSupport"]),
+            name: "FlowStoreTests",
+            dependencies: ["FlowStore", "FlowLog", "FlowQuery", "FlowSample", "FlowIngest", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+        .testTarget(
+            name: "FlowIngestTests",
+            dependencies: ["FlowIngest", "FlowStore", "FlowLog", "FlowSample", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "FlowReportTests",
             dependencies: ["FlowReport", "FlowStore", "FlowIngest", "FlowLog", "FlowSample", "FlowQuery", "TestSupport"]),

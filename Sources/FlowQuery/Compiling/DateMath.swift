@@ -94,8 +94,10 @@ public enum DateMath {
 
     /// Epoch numbers and ISO-8601 dates, partial ones included (`2026`, `2026-11`, `2026-11-23T10`).
     static func absolute(_ t: String, roundUp: Bool, epochUnitMillis: Int64) -> Int64? {
-        if !t.isEmpty, t.allSatisfy({ $0.isNumber || $0 == "-" }), t.dropFirst().allSatisfy(\.isNumber), t.count != 4,
-            let n = Int64(t)
+        // Epoch-second fields (start_time, end_time) read numbers as epochs; `@timestamp`, like Elasticsearch's
+        // strict_date_optional_time||epoch_millis, reads a 4-digit number as a year first.
+        if !t.isEmpty, t.allSatisfy({ $0.isNumber || $0 == "-" }), t.dropFirst().allSatisfy(\.isNumber),
+            t.count != 4 || epochUnitMillis > 1, let n = Int64(t)
         {
             let ms = n * epochUnitMillis
             return roundUp && epochUnitMillis > 1 ? ms + epochUnitMillis - 1 : ms

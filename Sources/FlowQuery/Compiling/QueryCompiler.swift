@@ -58,7 +58,17 @@ public struct QueryCompiler {
         let fields = try resolve(field, prefix: prefix)
         if fields.isEmpty { return "0" }
         var parts: [String] = []
-        for f in fields { parts.append(try fieldMatch(f, value)) }
+        let lenient = field.pieces != nil
+        for f in fields {
+            // A wildcard field name is lenient, as Elasticsearch's: fields that cannot hold the value are skipped.
+            let saved = bindings
+            do {
+                parts.append(try fieldMatch(f, value))
+            } catch where lenient && error.code == .badValue {
+                bindings = saved
+            }
+        }
+        if parts.isEmpty { return "0" }
         return parts.count == 1 ? parts[0] : "(" + parts.joined(separator: " OR ") + ")"
     }
 

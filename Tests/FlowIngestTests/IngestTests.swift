@@ -1,0 +1,181 @@
+import FlowIngest
+import FlowLog
+import FlowSample
+import FlowStore
+import Foundation
+import GRDB
+import TestSupport
+import Testing
+
+@Suite struct IngestTests {
+    static func lines(_ n: Int, era: Era = .v2, seed: UInt64 = 1, start: Int64 = 1_795_392_000) -> [String] {
+        var out: [String] = []
+        SampleGenerator(.init(lines: n, era: era, seed: seed, start: start, span: 3600)).generate { out.append($0.json) }
+        return out
+    }
+
+    static func count(_ store: SQLiteStore, _ table: String = "flow") throws -> Int {
+        try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM \(table)")! }
+    }
+
+    @Test func plainFileOnceOnlyAndAppendsResume() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("i.db"))
+        let all = Self.lines(500)
+        let path = try dir.write("node-a/flows.log", all[0..<300].joined(separator: "\n") + "\n")
+        let ingestor = FileIngestor(store: store, options: .init(batchSize: 64))
+        let first = try ingestor.ingest(path: path)
+        #expect(first.stored == 300 && first.host == "node-a")
+        let again = try ingestor.ingest(path: path)
+        #expect(again.stored == 0 && again.alreadyStored == 0)
+        // Felix appends: only the new lines are stored.
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        h.seekToEndOfFile()
+        h.write(Data((all[300...].joined(separator: "\n") + "\n").utf8))
+        try h.close()
+        let third = try ingestor.ingest(path: path)
+        #expect(third.stored == 200)
+        #expect(try Self.count(store) == 500)
+        let hosts = try store.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT name FROM host") }
+        #expect(hosts == ["node-a"])
+    }
+
+    @Test func renamedAndCompressedCopiesAreRecognised() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("i.db"))
+        let text = Self.lines(200).joined(separator: "\n") + "\n"
+        let path = try dir.write("n/flows.log", text)
+        let ingestor = FileIngestor(store: store)
+        #expect(try ingestor.ingest(path: path).stored == 200)
+        // Rotation renames it; timberjack then compresses it: same content, same identity.
+        let rotated = dir.file("n/flows-2026-11-23T10-00-00.000-size.log")
+        try FileManager.default.moveItem(atPath: path, toPath: rotated)
+        #expect(try ingestor.ingest(path: rotated).stored == 0)
+        let zst = try run("/usr/bin/env", ["zstd", "-q", "--rm", rotated])
+        #expect(zst.status == 0)
+        let r = try ingestor.ingest(path: rotated + ".zst")
+        #expect(r.stored == 0 && r.alreadyStored == 200)
+        #expect(try Self.count(store) == 200)
+    }
+
+    @Test func sampleLogsCompressedEdgeCases() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("i.db"))
+        let ingestor = FileIngestor(store: store, options: .init(host: "lab"))
+        let gz = try ingestor.ingest(path: Repo.sampleLogs("edge-cases/two-members.log.gz"))
+        #expect(gz.stored == 60 && gz.rejected == 0 && gz.error == nil)
+        let zst = try ingestor.ingest(path: Repo.sampleLogs("edge-cases/flows-2026-11-24T10-00-00.000-size.log.zst"))
+        #expect(zst.stored == 50 && zst.error == nil)
+    }
+
+    @Test func malformedLinesAreRejectedWithPlaceAndReasonAndGoodLinesKept() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("i.db"))
+        let r = try FileIngestor(store: store, options: .init(host: "lab")).ingest(path: Repo.sampleLogs("edge-cases/malformed.log"))
+        #expect(r.stored == 3 && r.rejected == 8)
+        let rejects = try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT line, offset, code, raw_length FROM reject ORDER BY line")
+        }
+        #expect(rejects.map { $0[0] as Int } == [2, 3, 4, 5, 6, 7, 9, 10])
+        #expect(rejects[0][2] as String == "truncated")
+        #expect(rejects[1][2] as String == "wrong_type")
+        let namespaces = try store.read { db in try String.fetchAll(db, sql: "SELECT namespace FROM endpoint ORDER BY 1") }
+        #expect(namespaces == ["good", "good-2", "good-3"])
+        // The offset points at the line start.
+        let text = try Data(contentsOf: URL(fileURLWithPath: Repo.sampleLogs("edge-cases/malformed.log")))
+        let offset = rejects[0][1] as Int
+        #expect(text[offset - 1] == 0x0A)
+    }
+
+    @Test func badInputsGiveARejectOrAClearError() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("i.db"))
+        let ingestor = FileIngestor(store: store, options: .init(host: "h", maxLineLength: 1 << 20))
+        let good = Self.lines(3)
+        // A 10 MB line between good lines: rejected, never buffered whole, neighbours kept.
+        let huge = "{\"x\":\"" + String(repeating: "a", count: 10 << 20) + "\"}"
+        let p1 = try dir.write("big.log", [good[0], huge, good[1]].joined(separator: "\n") + "\n")
+        let r1 = try ingestor.ingest(path: p1)
+        #expect(r1.stored == 2 && r1.rejected == 1)
+        let code = try store.read { db in try String.fetchOne(db, sql: "SELECT code FROM reject") }
+        #expect(code == "line_too_long")
+        // An empty file: nothing, no error.
+        let p2 = try dir.write("empty.log", "")
+        #expect(try ingestor.ingest(path: p2).linesRead == 0)
+        // Binary garbage: rejects, no crash.
+        var rng = SplitMix64(seed: 1)
+        let garbage = (0..<5000).map { _ in UInt8(truncatingIfNeeded: rng.next()) }
+        let p3 = try dir.write("garbage.log", bytes: garbage)
+        let r3 = try ingestor.ingest(path: p3)
+        #expect(r3.stored == 0 && r3.rejected > 0)
+        // A missing file and a directory: clear errors.
+        #expect(throws: IngestError.self) { try ingestor.ingest(path: dir.file("nope.log")) }
+        // A last line without a newline, in a file at rest: decoded.
+        let p4 = try dir.write("nonl.log", good[2])
+        #expect(try ingestor.ingest(path: p4).stored == 1)
+    }
+
+    @Test func truncatedGzipKeepsTheGoodLinesAndSaysSo() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("i.db"))
+        let text = Self.lines(2000).joined(separator: "\n") + "\n"
+        let plain = try dir.write("t.log", text)
+        #expect(try run("/usr/bin/env", ["gzip", "-k", plain]).status == 0)
+        let full = try Data(contentsOf: URL(fileURLWithPath: plain + ".gz"))
+        let cut = try dir.write("cut.log.gz", bytes: Array(full.prefix(full.count / 2)))
+        let r = try FileIngestor(store: store, options: .init(host: "h")).ingest(path: cut)
+        #expect(r.error?.code == .truncatedCompressed)
+        #expect(r.stored > 100 && r.stored < 2000)
+        // The cut-off last line is recorded, not silently dropped.
+        #expect(r.rejected <= 1)
+    }
+
+    @Test func permissionDeniedIsAClearError() throws {
+        guard getuid() != 0 else { return }  // root reads everything
+        let dir = TempDir()
+        let p = try dir.write("secret.log", "{}\n")
+        chmod(p, 0)
+        let store = try SQLiteStore(path: dir.file("i.db"))
+        #expect(throws: IngestError.self) { try FileIngestor(store: store).ingest(path: p) }
+    }
+
+    @Test func unwritableDatabaseIsAClearError() throws {
+        let dir = TempDir()
+        let path = dir.file("ro.db")
+        _ = try SQLiteStore(path: path)
+        let store = try SQLiteStore(path: path, readOnly: true)
+        let p = try dir.write("a.log", Self.lines(5).joined(separator: "\n") + "\n")
+        #expect(throws: StoreError.self) { try FileIngestor(store: store).ingest(path: p) }
+    }
+
+    @Test func directoriesAreSearchedInRotationOrder() throws {
+        let dir = TempDir()
+        try dir.write("n1/flows.log", "{}\n")
+        try dir.write("n1/flows-2026-11-23T10-00-00.000.log", "{}\n")
+        try dir.write("n1/flows-2026-11-22T10-00-00.000-size.log.zst", "")
+        try dir.write("n1/notes.txt", "x")
+        let files = try SourceDiscovery.files(in: [dir.path]).map { ($0 as NSString).lastPathComponent }
+        #expect(files == ["flows-2026-11-22T10-00-00.000-size.log.zst", "flows-2026-11-23T10-00-00.000.log", "flows.log"])
+        #expect(throws: IngestError.self) { try SourceDiscovery.files(in: [dir.file("missing")]) }
+    }
+
+    @Test func framerHoldsPartialLinesAndBoundsLongOnes() {
+        var framer = LineFramer(maxLineLength: 10)
+        var events: [String] = []
+        func feed(_ s: String) {
+            Array(s.utf8).withUnsafeBufferPointer { b in
+                framer.feed(b) { e in
+                    switch e {
+                    case .line(let bytes, let off): events.append("L\(off):" + String(decoding: bytes, as: UTF8.self))
+                    case .overlong(_, let off, let len): events.append("O\(off):\(len)")
+                    }
+                }
+            }
+        }
+        feed("abc\nde")
+        feed("f\r\n0123456789ABCDEF")
+        feed("GHIJ\nxy\n")
+        #expect(events == ["L0:abc", "L4:def", "O9:20", "L30:xy"])
+        #expect(framer.pending == 0)
+    }
+}

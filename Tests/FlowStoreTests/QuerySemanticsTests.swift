@@ -1,0 +1,122 @@
+import FlowLog
+import FlowQuery
+import FlowStore
+import TestSupport
+import Testing
+
+/// KQL queries run against a real store; the answer is the set of `source_name`s of the matching lines.
+@Suite struct QuerySemanticsTests {
+    static let fixture = [
+        #"{"source_name":"a","source_namespace":"ns1","dest_namespace":"kube-system","dest_port":53,"proto":"udp","action":"allow","reporter":"src","source_ip":"10.0.0.5","dest_ip":"169.254.169.254","start_time":1000,"end_time":1300,"source_labels":{"labels":["app=web","tier=fe"]},"policies":{"all_policies":["0|default|default.staged:default-deny|deny|-1","1|__PROFILE__|__PROFILE__.kns.ns1|allow|0"]},"dest_domains":["quay.io","cdn.quay.io"]}"#,
+        #"{"source_name":"b","source_namespace":"ns2","dest_namespace":"ns1","dest_port":443,"proto":"tcp","action":"deny","reporter":"dst","source_ip":null,"dest_ip":"fd00::1","start_time":2000,"end_time":2300,"source_labels":{"labels":["app=db"]},"policies":{"enforced_policies":["0|default|np:ns1/deny-b|deny|0"],"pending_policies":["0|default|sgnp:default-deny|deny|-1"]}}"#,
+        #"{"source_name":"c","source_namespace":"ns1","dest_port":8080,"proto":"tcp","action":"allow","start_time":3000,"end_time":3300,"policies":null,"source_labels":null,"x_custom":"hello","@timestamp":3300000}"#,
+        #"{"source_name":"Web-D","source_namespace":"ns3","dest_namespace":"-","dest_port":80,"action":"allow","start_time":4000,"end_time":4300,"source_ip":"127.0.0.1","dest_ip":"127.0.0.1","policies":{"enforced_policies":["0|t|gnp:t.allow|allow|0"],"pending_policies":[]},"nat_outgoing_ports":[1234,5678]}"#,
+    ]
+
+    static let cases: [(String, Set<String>)] = [
+        ("", ["a", "b", "c", "Web-D"]),
+        ("action:allow", ["a", "c", "Web-D"]),
+        ("not action:allow", ["b"]),
+        ("dest_namespace:kube-system", ["a"]),
+        ("not dest_namespace:kube-system", ["b", "c", "Web-D"]),
+        ("dest_namespace:*", ["a", "b", "Web-D"]),
+        ("not dest_namespace:*", ["c"]),
+        ("source_name:web*", []),
+        ("dest_port >= 443", ["b", "c"]),
+        ("dest_port_num > 443", ["c"]),
+        ("dest_port:(53 or 80)", ["a", "Web-D"]),
+        ("dest_ip:169.254.0.0/16", ["a"]),
+        ("dest_ip:fd00::/8", ["b"]),
+        ("source_ip:127.0.0.1", ["Web-D"]),
+        ("not source_ip:*", ["b", "c"]),
+        ("start_time >= 2000 and start_time < 4000", ["b", "c"]),
+        ("start_time:1970-01-01", ["a", "b", "c", "Web-D"]),
+        ("end_time < \"1970-01-01T00:50:00Z\"", ["a", "b"]),
+        ("@timestamp:3300000", ["c"]),
+        ("@timestamp:4300000", ["Web-D"]),
+        (#"policies:{all_policies: *staged\:default-deny*}"#, ["a", "b"]),
+        (#"policies:{all_policies: *staged\:default-deny*} and action: "allow""#, ["a"]),
+        ("policies.all_policies:*staged:default-deny* and action:allow", ["a"]),
+        ("policies.pending_policies:*default-deny*", ["b"]),
+        ("policies.enforced_policies:*", ["b", "Web-D"]),
+        ("not policies.all_policies:*", ["c"]),
+        ("source_labels.labels:app=web", ["a"]),
+        ("source_labels:{labels: app=*}", ["a", "b"]),
+        ("source_labels:{labels: app=* and labels: tier=*}", []),
+        ("source_labels:{labels: app=web} and source_labels:{labels: tier=fe}", ["a"]),
+        ("not source_labels.labels:app=db", ["a", "c", "Web-D"]),
+        ("dest_domains:*.quay.io", ["a"]),
+        ("nat_outgoing_ports:5678", ["Web-D"]),
+        ("extra.x_custom:hello", ["c"]),
+        ("ns1", ["a", "b", "c"]),
+        ("*quay*", ["a"]),
+        ("443", ["b"]),
+        ("10.0.0.5", ["a"]),
+        ("source.ip:10.0.0.0/8 or event.action:deny", ["a", "b"]),
+        ("dest_*:kube-system", ["a"]),
+        ("*:*", ["a", "b", "c", "Web-D"]),
+    ]
+
+    static func store() throws -> (TempDir, SQLiteStore) {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("q.db"))
+        let decoder = FlowLineDecoder()
+        try store.append(
+            records: try fixture.map { try decoder.decode($0) }, host: "node-1", rejects: [],
+            checkpoint: Checkpoint(fingerprint: "q", path: "q", host: "node-1"))
+        return (dir, store)
+    }
+
+    static func names(_ store: SQLiteStore, _ query: String, ignoreCase: Bool = false, syntax: QuerySyntax = .kql) throws -> Set<String> {
+        let node = try syntax.parse(query)
+        let sql = try QueryCompiler.compile(node, options: .init(ignoreCase: ignoreCase, now: 5_000_000))
+        return Set(try store.records(sql, limit: nil).compactMap { $0.record[.sourceName] })
+    }
+
+    @Test func kqlQueriesMatchTheExpectedRows() throws {
+        let (_, store) = try Self.store()
+        for (q, expected) in Self.cases {
+            let got = try Self.names(store, q)
+            #expect(got == expected, "query: \(q) got \(got.sorted())")
+        }
+    }
+
+    @Test func ignoreCaseRelaxesKeywords() throws {
+        let (_, store) = try Self.store()
+        #expect(try Self.names(store, "source_name:web*", ignoreCase: true) == ["Web-D"])
+        #expect(try Self.names(store, "source_name:WEB-D", ignoreCase: true) == ["Web-D"])
+    }
+
+    @Test func luceneQueriesMatchTheExpectedRows() throws {
+        let (_, store) = try Self.store()
+        let cases: [(String, Set<String>)] = [
+            ("action:allow AND NOT dest_port:53", ["c", "Web-D"]),
+            ("dest_port:[80 TO 443]", ["b", "Web-D"]),
+            ("dest_port:{80 TO 443]", ["b"]),
+            ("dest_port:[1000 TO *]", ["c"]),
+            ("dest_port:>=443", ["b", "c"]),
+            ("_exists_:dest_namespace", ["a", "b", "Web-D"]),
+            ("+action:allow -source_namespace:ns1", ["Web-D"]),
+            ("source_name:a source_name:b", ["a", "b"]),
+            ("source_name:?", ["a", "b", "c"]),
+            ("source_namespace:ns1 && proto:tcp || source_name:Web-D", ["c", "Web-D"]),
+            ("!action:allow", ["b"]),
+        ]
+        for (q, expected) in cases {
+            #expect(try Self.names(store, q, syntax: .lucene) == expected, "lucene: \(q)")
+        }
+    }
+
+    @Test func unknownFieldsSuggestAName() throws {
+        let e = try #require(throws: QuerySyntaxError.self) {
+            try QueryCompiler.compile(try KQLParser.parse("dest_namespac:kube-system"), options: .init(now: 0))
+        }
+        #expect(e.code == .unknownField)
+        #expect(e.hint?.contains("dest_namespace") == true)
+        #expect(e.offset == 0)
+        let bad = try #require(throws: QuerySyntaxError.self) {
+            try QueryCompiler.compile(try KQLParser.parse("dest_port:abc"), options: .init(now: 0))
+        }
+        #expect(bad.code == .badValue && bad.offset == 10)
+    }
+}
