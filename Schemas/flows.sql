@@ -114,7 +114,7 @@ CREATE TABLE flow (
 CREATE INDEX flow_start_time ON flow(start_time);
 CREATE INDEX flow_src ON flow(src_ep);
 CREATE INDEX flow_dst ON flow(dst_ep, dest_port);
-CREATE INDEX flow_host ON flow(host_id);
+CREATE INDEX flow_host ON flow(host_id, start_time);
 CREATE INDEX flow_trace ON flow(trace_id, action);
 
 -- Ingest bookkeeping.

@@ -6,7 +6,7 @@ import GRDB
 /// Running compiled queries.
 extension SQLiteStore {
     /// Converts bindings to GRDB arguments.
-    static func arguments(_ values: [SQLValue]) -> StatementArguments {
+    public static func arguments(_ values: [SQLValue]) -> StatementArguments {
         StatementArguments(values.map { v -> (any DatabaseValueConvertible)? in
             switch v {
             case .int(let i): return i

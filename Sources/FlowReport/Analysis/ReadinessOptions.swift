@@ -1,0 +1,30 @@
+import FlowLog
+
+/// What a readiness analysis looks at.
+public struct ReadinessOptions: Sendable {
+    /// Only lines whose interval starts in `[since, until]` (Unix seconds).
+    public var since: Int64?
+    public var until: Int64?
+    /// A host whose observed window is shorter makes the verdict INSUFFICIENT EVIDENCE.
+    public var minimumWindowHours: Double
+    /// The staged policies to treat as enforced; `nil`: all.
+    public var enforcing: StagedSelection?
+    public var failsafes: FailsafePorts
+    /// Known noise: built-in rules plus the user's.
+    public var noise: [NoiseRule]
+    /// "now" for the report's timestamp, Unix seconds.
+    public var now: Int64
+
+    public init(
+        since: Int64? = nil, until: Int64? = nil, minimumWindowHours: Double = 24, enforcing: StagedSelection? = nil,
+        failsafes: FailsafePorts = .defaults, noise: [NoiseRule] = NoiseRule.builtIn, now: Int64
+    ) {
+        self.since = since
+        self.until = until
+        self.minimumWindowHours = minimumWindowHours
+        self.enforcing = enforcing
+        self.failsafes = failsafes
+        self.noise = noise
+        self.now = now
+    }
+}
