@@ -57,7 +57,10 @@ let package = Package(
             dependencies: ["FlowIngest", "FlowStore", "FlowLog", "FlowSample", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "FlowReportTests",
-            dependencies: ["FlowReport", "FlowStore", "FlowIngest", "FlowLog", "FlowSample", "FlowQuery", "TestSupport"]),
+            dependencies: [
+                "FlowReport", "FlowStore", "FlowIngest", "FlowLog", "FlowSample", "FlowQuery", "TestSupport",
+                .product(name: "Yams", package: "Yams"),
+            ]),
         .testTarget(name: "EndToEndTests", dependencies: ["flowq", "TestSupport"]),
     ]
 )

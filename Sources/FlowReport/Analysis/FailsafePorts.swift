@@ -9,6 +9,12 @@ public struct FailsafePorts: Sendable, Equatable {
         public var port: Int64
         /// An optional CIDR the peer must be in.
         public var net: String?
+
+        public init(proto: String, port: Int64, net: String?) {
+            self.proto = proto
+            self.port = port
+            self.net = net
+        }
     }
 
     public var inbound: [Entry]
@@ -42,14 +48,10 @@ public struct FailsafePorts: Sendable, Equatable {
     /// keep the defaults; `[]` disables).
     public static func load(felixConfigurationYAML text: String, file: String) throws -> FailsafePorts {
         var result = FailsafePorts.defaults
-        let docs: [Any?]
-        do {
-            docs = try Array(Yams.load_all(yaml: text))
-        } catch {
-            throw ReportError(.badInput, "\(file): invalid YAML: \(error)")
-        }
-        for case let doc as [String: Any] in docs.compactMap({ $0 }) {
+        var found = false
+        for case let doc as [String: Any] in try YAMLDocuments.load(text, file: file) {
             guard doc["kind"] as? String == "FelixConfiguration", let spec = doc["spec"] as? [String: Any] else { continue }
+            found = true
             for (key, inbound) in [("failsafeInboundHostPorts", true), ("failsafeOutboundHostPorts", false)] {
                 guard let list = spec[key] else { continue }
                 guard let items = list as? [Any] else { throw ReportError(.badInput, "\(file): \(key) must be a list") }
@@ -64,6 +66,7 @@ public struct FailsafePorts: Sendable, Equatable {
                 if inbound { result.inbound = entries } else { result.outbound = entries }
             }
         }
+        if !found { throw ReportError(.badInput, "\(file): no FelixConfiguration document") }
         return result
     }
 }

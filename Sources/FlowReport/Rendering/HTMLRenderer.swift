@@ -84,8 +84,9 @@ public enum HTMLRenderer {
             let w = c.critical ? 3 : 1.5
             let dash = c.classification == .unknown || c.classification == .expectedDenial ? " stroke-dasharray=\"5,4\"" : ""
             s += "<path class=\"edge \(c.classification.rawValue)\" d=\"M\(x1),\(y1) C\(x1 + 120),\(y1) \(x2 - 120),\(y2) \(x2),\(y2)\" stroke=\"\(colour(c.classification))\" stroke-width=\"\(w)\" fill=\"none\"\(dash)><title>\(esc(c.source.display)) → \(esc(c.destination.display)) \(c.port.map(String.init) ?? "-")/\(esc(c.protocolName)): \(esc(c.classification.title))</title></path>\n"
-            let mx = (x1 + x2) / 2, my = (y1 + y2) / 2
-            s += "<text x=\"\(mx)\" y=\"\(my - 3)\" text-anchor=\"middle\" fill=\"\(colour(c.classification))\">\(c.port.map(String.init) ?? "-")/\(esc(c.protocolName))</text>\n"
+            // The port label sits near the destination, where the edges of one node fan in.
+            let mx = x2 - 8, my = y2 - 4
+            s += "<text x=\"\(mx)\" y=\"\(my)\" text-anchor=\"end\" fill=\"\(colour(c.classification))\">\(c.port.map(String.init) ?? "-")/\(esc(c.protocolName))</text>\n"
         }
         for (i, name) in sources.enumerated() { s += node(x: 20, y: top + i * row, w: boxW, label: name) }
         for (i, name) in dests.enumerated() { s += node(x: width - boxW - 20, y: top + i * row, w: boxW, label: name) }
