@@ -44,7 +44,9 @@ extension Term {
                 case .many:
                     segs.append("")
                     shown += "*"
-                case .one: shown += "?"
+                case .one:
+                    segs[segs.count - 1] += "?"
+                    shown += "?"
                 }
             }
             return "{\"wildcard\":[" + segs.map(JSONText.string).joined(separator: ",") + "],\"lucene_pattern\":"

@@ -99,9 +99,9 @@ public struct QueryCompiler {
             return "f.\(side.column) IN (SELECT e.id FROM endpoint e JOIN label_set l ON l.id = e.labels_id, "
                 + "json_each(l.labels) j WHERE \(inner))"
         default:
-            let hint = FieldCatalogue.suggestions(for: name).first.map { "did you mean \($0)?" }
-                ?? "nested paths are source_labels, dest_labels and policies"
-            throw QuerySyntaxError(.unknownField, "\(name) is not a nested field", offset: path.offset, hint: hint)
+            throw QuerySyntaxError(
+                .unknownField, "\(name) is not a nested field", offset: path.offset,
+                hint: "nested paths are source_labels, dest_labels and policies")
         }
     }
 
@@ -146,12 +146,7 @@ public struct QueryCompiler {
         case .literal:
             let name = prefix + (field.text ?? "")
             if let f = FieldCatalogue.field(named: name) { return [f] }
-            let suggestions = FieldCatalogue.suggestions(for: name)
-            throw QuerySyntaxError(
-                .unknownField, "unknown field \(name)", offset: field.offset,
-                hint: suggestions.isEmpty
-                    ? "`flowq fields` lists the fields; keys the decoder did not know are queried as extra.KEY"
-                    : "did you mean \(suggestions.joined(separator: " or "))?")
+            throw QuerySyntaxError.unknownField(name, offset: field.offset)
         case .wildcard(let segs):
             var prefixed = segs
             prefixed[0] = prefix + prefixed[0]

@@ -92,25 +92,40 @@ public enum FieldCatalogue {
         return nil
     }
 
+    private static let candidates: [(name: String, bytes: [UInt8])] =
+        (fields.map(\.name) + aliases.keys.sorted()).map { ($0, Array($0.lowercased().utf8)) }
+
     /// The closest known names, for "did you mean …?".
     public static func suggestions(for name: String) -> [String] {
-        let candidates = fields.map(\.name) + aliases.keys
-        let scored = candidates.map { ($0, editDistance(name.lowercased(), $0.lowercased())) }
-        let best = scored.filter { $0.1 <= max(2, name.count / 3) }.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+        let target = Array(name.lowercased().utf8)
+        let limit = max(2, target.count / 3)
+        var scored: [(String, Int)] = []
+        for c in candidates {
+            let d = editDistance(target, c.bytes, limit: limit)
+            if d <= limit { scored.append((c.name, d)) }
+        }
+        let best = scored.sorted { $0.1 < $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
         if !best.isEmpty { return Array(best.prefix(3).map(\.0)) }
-        return candidates.filter { $0.contains(name) || name.contains($0) }.sorted().prefix(3).map { $0 }
+        return candidates.map(\.name).filter { $0.contains(name) || name.contains($0) }.sorted().prefix(3).map { $0 }
     }
 
-    static func editDistance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+    /// Levenshtein distance, giving up (returning `limit + 1`) once every path exceeds `limit`.
+    static func editDistance(_ a: [UInt8], _ b: [UInt8], limit: Int) -> Int {
+        if abs(a.count - b.count) > limit { return limit + 1 }
         if a.isEmpty { return b.count }
         var prev = Array(0...b.count)
+        var cur = [Int](repeating: 0, count: b.count + 1)
         for i in 1...a.count {
-            var cur = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where j <= b.count {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            cur[0] = i
+            var rowMin = i
+            if !b.isEmpty {
+                for j in 1...b.count {
+                    cur[j] = Swift.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                    rowMin = Swift.min(rowMin, cur[j])
+                }
             }
-            prev = cur
+            if rowMin > limit { return limit + 1 }
+            swap(&prev, &cur)
         }
         return prev[b.count]
     }

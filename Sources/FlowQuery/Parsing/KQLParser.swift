@@ -52,12 +52,13 @@ public struct KQLParser {
             .syntax, "Expected \(list) but \(found) found.", offset: farthest, hint: LuceneHint.hint(for: String(String.UnicodeScalarView(s))))
     }
 
-    private mutating func fail(_ what: String) {
+    /// Records what was expected at the current position (only the farthest position matters, as in Peggy).
+    private mutating func fail(_ what: @autoclosure () -> String) {
         if pos > farthest {
             farthest = pos
-            expected = [what]
-        } else if pos == farthest {
-            expected.append(what)
+            expected = [what()]
+        } else if pos == farthest, expected.count < 16 {
+            expected.append(what())
         }
     }
 
@@ -379,11 +380,8 @@ public struct KQLParser {
 
     /// `or`, `and`, `not` (any case) written after a backslash: kept as written.
     private func escapedKeyword(at i: Int) -> String? {
-        for kw in ["and", "not", "or"] {
-            let n = kw.unicodeScalars.count
-            guard i + n <= s.count else { continue }
-            let word = String(String.UnicodeScalarView(s[i..<(i + n)]))
-            if word.lowercased() == kw { return word }
+        for (kw, n) in [("and" as StaticString, 3), ("not", 3), ("or", 2)] where word(kw, at: i) {
+            return String(String.UnicodeScalarView(s[i..<(i + n)]))
         }
         return nil
     }
@@ -396,9 +394,8 @@ public struct KQLParser {
         guard pos < s.count, Self.isSpace(s[pos]) else { return false }
         var p = pos
         while p < s.count && Self.isSpace(s[p]) { p += 1 }
-        for (w, len) in [("or", 2), ("and", 3)] where word(w, at: p) {
-            if p + len < s.count && Self.isSpace(s[p + len]) { return true }
-        }
+        if word("or", at: p) && p + 2 < s.count && Self.isSpace(s[p + 2]) { return true }
+        if word("and", at: p) && p + 3 < s.count && Self.isSpace(s[p + 3]) { return true }
         return false
     }
 
@@ -406,11 +403,14 @@ public struct KQLParser {
         word("not", at: p) && p + 3 < s.count && Self.isSpace(s[p + 3])
     }
 
-    private func word(_ w: String, at p: Int) -> Bool {
-        var i = p
-        for c in w.unicodeScalars {
-            guard i < s.count, s[i].properties.lowercaseMapping == String(c) else { return false }
-            i += 1
+    /// A keyword (ASCII, lower case) at `p`, in any case.
+    private func word(_ w: StaticString, at p: Int) -> Bool {
+        let n = w.utf8CodeUnitCount
+        guard p + n <= s.count else { return false }
+        for i in 0..<n {
+            var v = s[p + i].value
+            if v >= 0x41 && v <= 0x5A { v += 0x20 }
+            if v != UInt32(w.utf8Start[i]) { return false }
         }
         return true
     }
@@ -418,7 +418,7 @@ public struct KQLParser {
     private mutating func keywordOr() -> Bool { binaryKeyword("or", "OR") }
     private mutating func keywordAnd() -> Bool { binaryKeyword("and", "AND") }
 
-    private mutating func binaryKeyword(_ w: String, _ label: String) -> Bool {
+    private mutating func binaryKeyword(_ w: StaticString, _ label: String) -> Bool {
         let save = pos
         guard pos < s.count, Self.isSpace(s[pos]) else {
             fail(label)
@@ -430,7 +430,7 @@ public struct KQLParser {
             pos = save
             return false
         }
-        pos += w.count
+        pos += w.utf8CodeUnitCount
         guard pos < s.count, Self.isSpace(s[pos]) else {
             fail("whitespace")
             pos = save
@@ -459,10 +459,11 @@ public struct KQLParser {
         return false
     }
 
-    private mutating func str(_ w: String) -> Bool {
-        let scalars = Array(w.unicodeScalars)
-        guard pos + scalars.count <= s.count, Array(s[pos..<(pos + scalars.count)]) == scalars else { return false }
-        pos += scalars.count
+    private mutating func str(_ w: StaticString) -> Bool {
+        let n = w.utf8CodeUnitCount
+        guard pos + n <= s.count else { return false }
+        for i in 0..<n where s[pos + i].value != UInt32(w.utf8Start[i]) { return false }
+        pos += n
         return true
     }
 

@@ -11,13 +11,32 @@ public struct QuerySyntaxError: Error, Sendable, Equatable, CustomStringConverti
     public var code: Code
     public var message: String
     public var offset: Int
-    public var hint: String?
+    private var fixedHint: String?
+    /// For unknown fields: the name, whose "did you mean …?" is worked out only when asked for.
+    private var unknownName: String?
 
     public init(_ code: Code, _ message: String, offset: Int, hint: String? = nil) {
         self.code = code
         self.message = message
         self.offset = offset
-        self.hint = hint
+        self.fixedHint = hint
+    }
+
+    /// An unknown field, with a suggestion computed lazily (errors are cheap to throw).
+    static func unknownField(_ name: String, offset: Int) -> QuerySyntaxError {
+        var e = QuerySyntaxError(.unknownField, "unknown field \(name)", offset: offset)
+        e.unknownName = name
+        return e
+    }
+
+    /// A hint where one helps.
+    public var hint: String? {
+        if let fixedHint { return fixedHint }
+        guard let unknownName else { return nil }
+        let suggestions = FieldCatalogue.suggestions(for: unknownName)
+        return suggestions.isEmpty
+            ? "`flowq fields` lists the fields; keys the decoder did not know are queried as extra.KEY"
+            : "did you mean \(suggestions.joined(separator: " or "))?"
     }
 
     public var description: String { message }
