@@ -69,7 +69,8 @@ let package = Package(
 if Context.environment["FLOWQ_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(
-            name: "decode-benchmark", dependencies: ["FlowLog", "FlowIngest", "FlowStore"],
+            name: "decode-benchmark",
+            dependencies: ["FlowLog", "FlowIngest", "FlowStore", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/DecodeBenchmark"))
     package.products.append(.executable(name: "decode-benchmark", targets: ["decode-benchmark"]))
 }

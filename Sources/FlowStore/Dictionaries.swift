@@ -10,6 +10,11 @@ struct Dictionaries {
         var type: String?, namespace: String?, nameAggr: String?, labelsID: Int64?
     }
 
+    struct ConnKey: Hashable {
+        var hostID: Int64?, srcEp: Int64?, dstEp: Int64?, destPort: Int64?, proto: String?, serviceID: Int64?
+        var action: String?, reporter: String?, traceID: Int64?
+    }
+
     struct ServiceKey: Hashable {
         var namespace: String?, name: String?, portName: String?, portNum: Int64?
     }
@@ -22,6 +27,7 @@ struct Dictionaries {
         var services: [ServiceKey] = []
         var lists: [[String]] = []
         var traces: [PolicyLists] = []
+        var conns: [ConnKey] = []
     }
 
     private var hosts: [String: Int64] = [:]
@@ -30,6 +36,7 @@ struct Dictionaries {
     private var services: [ServiceKey: Int64] = [:]
     private var lists: [[String]: Int64] = [:]
     private var traces: [PolicyLists: Int64] = [:]
+    private var conns: [ConnKey: Int64] = [:]
 
     /// Fast paths keyed by the address of an array's storage: the decoder hands out the same array for the
     /// same bytes, so a hit skips hashing every string. Safe because the cache keeps the array alive (its
@@ -62,6 +69,7 @@ struct Dictionaries {
         for k in a.services { services[k] = nil }
         for k in a.lists { lists[k] = nil }
         for k in a.traces { traces[k] = nil }
+        for k in a.conns { conns[k] = nil }
     }
 
     mutating func host(_ name: String, _ db: Database, _ added: inout Added) throws -> Int64 {
@@ -140,6 +148,33 @@ struct Dictionaries {
         }
         services[key] = id
         added.services.append(key)
+        return id
+    }
+
+    mutating func conn(_ key: ConnKey, _ db: Database, _ added: inout Added) throws -> Int64 {
+        if let id = conns[key] { return id }
+        let args: StatementArguments = [
+            key.hostID, key.srcEp, key.dstEp, key.destPort, key.proto, key.serviceID, key.action, key.reporter, key.traceID,
+        ]
+        let id: Int64
+        if let found = try Int64.fetchOne(
+            db,
+            sql: """
+                SELECT id FROM conn WHERE host_id IS ? AND src_ep IS ? AND dst_ep IS ? AND dest_port IS ? AND proto IS ?
+                    AND service_id IS ? AND action IS ? AND reporter IS ? AND trace_id IS ?
+                """, arguments: args)
+        {
+            id = found
+        } else {
+            try db.execute(
+                sql: """
+                    INSERT INTO conn (host_id, src_ep, dst_ep, dest_port, proto, service_id, action, reporter, trace_id)
+                    VALUES (?,?,?,?,?,?,?,?,?)
+                    """, arguments: args)
+            id = db.lastInsertedRowID
+        }
+        conns[key] = id
+        added.conns.append(key)
         return id
     }
 

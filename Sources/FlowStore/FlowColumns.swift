@@ -9,10 +9,8 @@ enum FlowColumns {
 
     static let names: [String] =
         [
-            "start_time", "end_time", "host_id", "src_ep", "source_ip", "source_name", "source_port", "dst_ep",
-            "dest_ip", "dest_name", "dest_port", "service_id", "domains_id", "proto", "action", "reporter",
-            "trace_id", "nat_outgoing_ports", "process_name", "process_id", "process_args_id",
-            "original_source_ips",
+            "start_time", "end_time", "conn_id", "source_ip", "source_name", "source_port", "dest_ip", "dest_name",
+            "domains_id", "nat_outgoing_ports", "process_name", "process_id", "process_args_id", "original_source_ips",
         ] + counters.map(\.column) + ["cluster", "extra"]
 
     static let insertSQL =

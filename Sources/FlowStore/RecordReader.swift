@@ -9,14 +9,14 @@ public enum RecordReader {
         (.sourceNamespace, "se.namespace"), (.sourceType, "se.type"), (.destIP, "f.dest_ip"),
         (.destName, "f.dest_name"), (.destNameAggr, "de.name_aggr"), (.destNamespace, "de.namespace"),
         (.destType, "de.type"), (.destServiceNamespace, "sv.namespace"), (.destServiceName, "sv.name"),
-        (.destServicePort, "sv.port_name"), (.proto, "f.proto"), (.action, "f.action"), (.reporter, "f.reporter"),
+        (.destServicePort, "sv.port_name"), (.proto, "c.proto"), (.action, "c.action"), (.reporter, "c.reporter"),
         (.processName, "f.process_name"), (.processID, "f.process_id"), (.host, "h.name"), (.cluster, "f.cluster"),
     ]
 
     static let intColumns: [(IntKey, String)] =
         [
             (.startTime, "f.start_time"), (.endTime, "f.end_time"), (.sourcePort, "f.source_port"),
-            (.destPort, "f.dest_port"), (.destServicePortNum, "sv.port_num"),
+            (.destPort, "c.dest_port"), (.destServicePortNum, "sv.port_num"),
         ] + FlowColumns.counters.map { ($0, "f.\($0.column)") }
 
     static let listColumns: [(ListKey, String)] = [

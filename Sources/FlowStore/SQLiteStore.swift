@@ -157,27 +157,27 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
             }
             int(r[.startTime])
             int(r[.endTime])
-            int(try r[.host].map { try dictionaries.host($0, db, &added) } ?? hostID)
-            int(try dictionaries.endpoint(
+            let host = try r[.host].map { try dictionaries.host($0, db, &added) } ?? hostID
+            let src = try dictionaries.endpoint(
                 type: r[.sourceType], namespace: r[.sourceNamespace], nameAggr: r[.sourceNameAggr],
-                labels: r.sourceLabels, db, &added))
+                labels: r.sourceLabels, db, &added)
+            let dst = try dictionaries.endpoint(
+                type: r[.destType], namespace: r[.destNamespace], nameAggr: r[.destNameAggr], labels: r.destLabels,
+                db, &added)
+            let service = try dictionaries.service(
+                namespace: r[.destServiceNamespace], name: r[.destServiceName], portName: r[.destServicePort],
+                portNum: r[.destServicePortNum], db, &added)
+            let trace = try r.policies.map { try dictionaries.trace($0, db, &added) }
+            int(try dictionaries.conn(
+                .init(
+                    hostID: host, srcEp: src, dstEp: dst, destPort: r[.destPort], proto: r[.proto], serviceID: service,
+                    action: r[.action], reporter: r[.reporter], traceID: trace), db, &added))
             text(r[.sourceIP])
             text(r[.sourceName])
             int(r[.sourcePort])
-            int(try dictionaries.endpoint(
-                type: r[.destType], namespace: r[.destNamespace], nameAggr: r[.destNameAggr], labels: r.destLabels,
-                db, &added))
             text(r[.destIP])
             text(r[.destName])
-            int(r[.destPort])
-            int(try dictionaries.service(
-                namespace: r[.destServiceNamespace], name: r[.destServiceName], portName: r[.destServicePort],
-                portNum: r[.destServicePortNum], db, &added))
             int(try r[.destDomains].map { try dictionaries.stringList($0, db, &added) })
-            text(r[.proto])
-            text(r[.action])
-            text(r[.reporter])
-            int(try r.policies.map { try dictionaries.trace($0, db, &added) })
             text(r[.natOutgoingPorts].map { JSONText.array($0, numeric: true) })
             text(r[.processName])
             text(r[.processID])

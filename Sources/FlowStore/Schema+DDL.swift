@@ -59,26 +59,37 @@ CREATE TABLE policy_hit (
     PRIMARY KEY (trace_id, list, position)
 ) WITHOUT ROWID;
 
+-- Connections: what the lines of one node say about one source, destination, port and policy trace.
+-- A few thousand rows where there are millions of lines; queries on these fields search here first.
+CREATE TABLE conn (
+    id INTEGER PRIMARY KEY,
+    host_id INTEGER REFERENCES host(id),
+    src_ep INTEGER REFERENCES endpoint(id),
+    dst_ep INTEGER REFERENCES endpoint(id),
+    dest_port INTEGER,
+    proto TEXT,
+    service_id INTEGER REFERENCES service(id),
+    action TEXT,
+    reporter TEXT,
+    trace_id INTEGER REFERENCES policy_trace(id) -- NULL: policies null or absent
+);
+CREATE INDEX conn_src ON conn(src_ep);
+CREATE INDEX conn_dst ON conn(dst_ep, dest_port);
+CREATE INDEX conn_trace ON conn(trace_id, action);
+CREATE INDEX conn_host ON conn(host_id);
+
 -- One row per flow-log line.
 CREATE TABLE flow (
     id INTEGER PRIMARY KEY,
     start_time INTEGER,
     end_time INTEGER,
-    host_id INTEGER REFERENCES host(id),
-    src_ep INTEGER REFERENCES endpoint(id),
+    conn_id INTEGER NOT NULL REFERENCES conn(id),
     source_ip TEXT,
     source_name TEXT,
     source_port INTEGER,
-    dst_ep INTEGER REFERENCES endpoint(id),
     dest_ip TEXT,
     dest_name TEXT,
-    dest_port INTEGER,
-    service_id INTEGER REFERENCES service(id),
     domains_id INTEGER REFERENCES string_list(id),
-    proto TEXT,
-    action TEXT,
-    reporter TEXT,
-    trace_id INTEGER REFERENCES policy_trace(id), -- NULL: policies null or absent
     nat_outgoing_ports TEXT, -- JSON array
     process_name TEXT,
     process_id TEXT,
@@ -117,10 +128,7 @@ CREATE TABLE flow (
     extra TEXT -- unknown keys: a JSON object of raw values
 );
 CREATE INDEX flow_start_time ON flow(start_time);
-CREATE INDEX flow_src ON flow(src_ep);
-CREATE INDEX flow_dst ON flow(dst_ep, dest_port);
-CREATE INDEX flow_host ON flow(host_id, start_time);
-CREATE INDEX flow_trace ON flow(trace_id, action);
+CREATE INDEX flow_conn ON flow(conn_id, start_time);
 
 -- Ingest bookkeeping.
 CREATE TABLE source_file (
@@ -165,7 +173,7 @@ SELECT
     f.dest_name,
     de.name_aggr AS dest_name_aggr,
     de.namespace AS dest_namespace,
-    f.dest_port,
+    c.dest_port,
     de.type AS dest_type,
     dl.labels AS dest_labels,
     sv.namespace AS dest_service_namespace,
@@ -173,9 +181,9 @@ SELECT
     sv.port_name AS dest_service_port,
     sv.port_num AS dest_service_port_num,
     dd.items AS dest_domains,
-    f.proto,
-    f.action,
-    f.reporter,
+    c.proto,
+    c.action,
+    c.reporter,
     pt.policies,
     f.nat_outgoing_ports,
     f.process_name,
@@ -214,14 +222,15 @@ SELECT
     f.cluster,
     f.extra
 FROM flow f
-LEFT JOIN host h ON h.id = f.host_id
-LEFT JOIN endpoint se ON se.id = f.src_ep
+JOIN conn c ON c.id = f.conn_id
+LEFT JOIN host h ON h.id = c.host_id
+LEFT JOIN endpoint se ON se.id = c.src_ep
 LEFT JOIN label_set sl ON sl.id = se.labels_id
-LEFT JOIN endpoint de ON de.id = f.dst_ep
+LEFT JOIN endpoint de ON de.id = c.dst_ep
 LEFT JOIN label_set dl ON dl.id = de.labels_id
-LEFT JOIN service sv ON sv.id = f.service_id
+LEFT JOIN service sv ON sv.id = c.service_id
 LEFT JOIN string_list dd ON dd.id = f.domains_id
 LEFT JOIN string_list pa ON pa.id = f.process_args_id
-LEFT JOIN policy_trace pt ON pt.id = f.trace_id;
+LEFT JOIN policy_trace pt ON pt.id = c.trace_id;
 """#
 }

@@ -52,6 +52,26 @@ final class DecodingStage: @unchecked Sendable {
     func run(into channel: BatchChannel<Batch>) {
         var chunk: [UInt8] = []
         var bytes: Int64 = 0
+        // Plain files: frame straight from a mapping of the file, then read whatever was appended since.
+        if let raw = source as? RawFile, let region = raw.map(from: framer.lineStart) {
+            var at = region.start
+            while at < region.length {
+                let n = min(1 << 20, region.length - at)
+                let slice = UnsafeBufferPointer(start: region.base.assumingMemoryBound(to: UInt8.self) + at, count: n)
+                framer.feed(slice, handle)
+                at += n
+                bytes += Int64(n)
+                if batch.records.count + batch.rejects.count >= options.batchSize {
+                    batch.bytes = bytes
+                    guard channel.put(cut()) else { return channel.finish() }
+                }
+            }
+            do {
+                try raw.seek(to: Int64(region.length))
+            } catch {
+                batch.error = error
+            }
+        }
         do {
             while true {
                 try source.read(into: &chunk, max: 1 << 20)

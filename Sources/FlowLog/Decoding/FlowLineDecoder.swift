@@ -202,7 +202,8 @@ public struct FlowLineDecoder {
     }
 }
 
-/// Maps JSON keys to record slots without allocating a String per key.
+/// Maps JSON keys to record slots without allocating a String or hashing with SipHash: ~60 lookups a line,
+/// so a small open table indexed by length and two bytes, then a byte comparison.
 final class KeyTable: Sendable {
     enum Slot: Sendable {
         case text(TextKey), int(IntKey), list(ListKey), sourceLabels, destLabels, policies
@@ -211,8 +212,8 @@ final class KeyTable: Sendable {
     static let shared = KeyTable()
 
     let slots: [String: Slot]
-    /// FNV-1a hash of the key bytes → (key bytes, slot).
-    private let byHash: [UInt64: ([UInt8], Slot)]
+    private let buckets: [[([UInt8], Slot)]]
+    private static let size = 512
 
     private init() {
         var s: [String: Slot] = [:]
@@ -223,27 +224,30 @@ final class KeyTable: Sendable {
         s["dest_labels"] = .destLabels
         s["policies"] = .policies
         slots = s
-        var h: [UInt64: ([UInt8], Slot)] = [:]
+        var b = [[([UInt8], Slot)]](repeating: [], count: KeyTable.size)
         for (key, slot) in s {
             let bytes = Array(key.utf8)
-            let hash = bytes.withUnsafeBufferPointer { KeyTable.fnv($0.baseAddress!, $0.count) }
-            precondition(h[hash] == nil, "key hash collision")
-            h[hash] = (bytes, slot)
+            b[KeyTable.index(bytes.count, bytes[bytes.count / 2], bytes[bytes.count - 1])].append((bytes, slot))
         }
-        byHash = h
+        buckets = b
     }
 
     @inline(__always)
-    static func fnv(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for i in 0..<n { h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3 }
-        return h
+    private static func index(_ n: Int, _ mid: UInt8, _ last: UInt8) -> Int {
+        (n &* 37 &+ Int(mid) &* 11 &+ Int(last)) & (size - 1)
     }
 
     @inline(__always)
     func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Slot? {
-        guard let (bytes, slot) = byHash[KeyTable.fnv(p, n)], bytes.count == n else { return nil }
-        for i in 0..<n where bytes[i] != p[i] { return nil }
-        return slot
+        guard n > 0 else { return nil }
+        for (bytes, slot) in buckets[KeyTable.index(n, p[n / 2], p[n - 1])] where bytes.count == n {
+            var same = true
+            for i in 0..<n where bytes[i] != p[i] {
+                same = false
+                break
+            }
+            if same { return slot }
+        }
+        return nil
     }
 }

@@ -96,8 +96,8 @@ public struct QueryCompiler {
             // Labels are nested: every condition inside must hold for one and the same label.
             let side: Side = name == "source_labels" ? .source : .dest
             let inner = try element(query)
-            return "f.\(side.column) IN (SELECT e.id FROM endpoint e JOIN label_set l ON l.id = e.labels_id, "
-                + "json_each(l.labels) j WHERE \(inner))"
+            return "f.conn_id IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
+                + "JOIN label_set l ON l.id = e.labels_id, json_each(l.labels) j WHERE \(inner))"
         default:
             throw QuerySyntaxError(
                 .unknownField, "\(name) is not a nested field", offset: path.offset,
@@ -168,17 +168,21 @@ public struct QueryCompiler {
     ) throws(QuerySyntaxError) -> String {
         switch f.storage {
         case .column(let c): return try cond(&self, "f.\(c)")
+        case .conn(let c): return "f.conn_id IN (SELECT id FROM conn WHERE \(try cond(&self, c)))"
         case .endpoint(let side, let c):
-            return "f.\(side.column) IN (SELECT id FROM endpoint WHERE \(try cond(&self, c)))"
-        case .service(let c): return "f.service_id IN (SELECT id FROM service WHERE \(try cond(&self, c)))"
-        case .host: return "f.host_id IN (SELECT id FROM host WHERE \(try cond(&self, "name")))"
+            return "f.conn_id IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) WHERE \(try cond(&self, "e." + c)))"
+        case .service(let c):
+            return "f.conn_id IN (SELECT c.id FROM conn c JOIN service s ON s.id = c.service_id WHERE \(try cond(&self, "s." + c)))"
+        case .host:
+            return "f.conn_id IN (SELECT c.id FROM conn c JOIN host h ON h.id = c.host_id WHERE \(try cond(&self, "h.name")))"
         case .timestamp: return try cond(&self, "COALESCE(f.timestamp_ms, f.end_time * 1000)")
         case .labels(let side):
-            return "f.\(side.column) IN (SELECT e.id FROM endpoint e JOIN label_set l ON l.id = e.labels_id, "
-                + "json_each(l.labels) j WHERE \(try cond(&self, "j.value")))"
+            return "f.conn_id IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
+                + "JOIN label_set l ON l.id = e.labels_id, json_each(l.labels) j WHERE \(try cond(&self, "j.value")))"
         case .policies(let list):
             let source = list == .all ? "t.all_view" : "t.policies, '$.\(list.rawValue)'"
-            return "f.trace_id IN (SELECT t.id FROM policy_trace t, json_each(\(source)) j WHERE \(try cond(&self, "j.value")))"
+            return "f.conn_id IN (SELECT c.id FROM conn c JOIN policy_trace t ON t.id = c.trace_id, json_each(\(source)) j "
+                + "WHERE \(try cond(&self, "j.value")))"
         case .stringList(let c):
             return "f.\(c) IN (SELECT s.id FROM string_list s, json_each(s.items) j WHERE \(try cond(&self, "j.value")))"
         case .jsonColumn(let c):

@@ -16,6 +16,8 @@ public enum Side: String, Sendable {
 public enum Storage: Sendable, Equatable {
     /// A column of `flow`.
     case column(String)
+    /// A column of the `conn` dictionary (host, endpoints, port, protocol, action, reporter, trace per line).
+    case conn(String)
     /// A column of the `endpoint` dictionary, for one side.
     case endpoint(Side, String)
     /// A column of the `service` dictionary.
@@ -57,6 +59,7 @@ public struct Field: Sendable, Equatable {
     public var valueSQL: String {
         switch storage {
         case .column(let c): return "f.\(c)"
+        case .conn(let c): return "c.\(c)"
         case .endpoint(let side, let c): return "\(side.alias).\(c)"
         case .service(let c): return "sv.\(c)"
         case .host: return "h.name"

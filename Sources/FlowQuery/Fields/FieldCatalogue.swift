@@ -22,7 +22,7 @@ public enum FieldCatalogue {
             Field("dest_name", .keyword, .column("dest_name"), "Destination pod or endpoint name.", example: "summary-*"),
             Field("dest_name_aggr", .keyword, .endpoint(.dest, "name_aggr"), "Destination pod prefix, host, set, pub/pvt.", example: "pub"),
             Field("dest_namespace", .keyword, .endpoint(.dest, "namespace"), "Destination namespace.", example: "kube-system"),
-            Field("dest_port", .number, .column("dest_port"), "Destination port.", example: "443"),
+            Field("dest_port", .number, .conn("dest_port"), "Destination port.", example: "443"),
             Field("dest_type", .keyword, .endpoint(.dest, "type"), "wep, hep, ns or net.", example: "net"),
             Field("dest_labels.labels", .labels, .labels(.dest), "Destination labels, each key=value.", example: "k8s-app=kube-dns"),
             Field("dest_service_namespace", .keyword, .service("namespace"), "Service namespace; - if none.", example: "kube-system"),
@@ -30,9 +30,9 @@ public enum FieldCatalogue {
             Field("dest_service_port", .keyword, .service("port_name"), "Service port name; - if none.", example: "dns"),
             Field("dest_service_port_num", .number, .service("port_num"), "Service port number.", example: "53"),
             Field("dest_domains", .stringList, .stringList("domains_id"), "Domain names of the destination.", example: "*.quay.io"),
-            Field("proto", .keyword, .column("proto"), "tcp, udp, icmp, … or a protocol number.", example: "tcp"),
-            Field("action", .keyword, .column("action"), "allow or deny (today's enforced verdict).", example: "allow"),
-            Field("reporter", .keyword, .column("reporter"), "src, dst, fwd, src,fwd or dst,fwd.", example: "dst"),
+            Field("proto", .keyword, .conn("proto"), "tcp, udp, icmp, … or a protocol number.", example: "tcp"),
+            Field("action", .keyword, .conn("action"), "allow or deny (today's enforced verdict).", example: "allow"),
+            Field("reporter", .keyword, .conn("reporter"), "src, dst, fwd, src,fwd or dst,fwd.", example: "dst"),
             Field("policies.all_policies", .policyList, .policies(.all),
                   "Legacy trace; for lines without it, enforced+pending hits (v2 hits also in v1 form).",
                   example: "*staged\\:default-deny*"),
@@ -133,14 +133,15 @@ public enum FieldCatalogue {
     /// The FROM clause of read queries: `flow f` with every dictionary joined under a short alias.
     public static let readFrom = """
         flow f
-        LEFT JOIN host h ON h.id = f.host_id
-        LEFT JOIN endpoint se ON se.id = f.src_ep
+        JOIN conn c ON c.id = f.conn_id
+        LEFT JOIN host h ON h.id = c.host_id
+        LEFT JOIN endpoint se ON se.id = c.src_ep
         LEFT JOIN label_set sl ON sl.id = se.labels_id
-        LEFT JOIN endpoint de ON de.id = f.dst_ep
+        LEFT JOIN endpoint de ON de.id = c.dst_ep
         LEFT JOIN label_set dl ON dl.id = de.labels_id
-        LEFT JOIN service sv ON sv.id = f.service_id
+        LEFT JOIN service sv ON sv.id = c.service_id
         LEFT JOIN string_list dd ON dd.id = f.domains_id
         LEFT JOIN string_list pa ON pa.id = f.process_args_id
-        LEFT JOIN policy_trace pt ON pt.id = f.trace_id
+        LEFT JOIN policy_trace pt ON pt.id = c.trace_id
         """
 }

@@ -49,7 +49,8 @@ public struct ReadinessAnalyzer {
 
     public func run() throws -> ReadinessReport {
         var verdicts = try traceVerdicts()
-        let groups = try affectedGroups(verdicts)
+        let conns = try conns()
+        let groups = try affectedGroups(verdicts, conns)
         let names = try dictionaries()
         let evidence = try hostEvidence(names.hosts)
         var builder = ConnectionBuilder(options: options, names: names)
@@ -57,7 +58,7 @@ public struct ReadinessAnalyzer {
             let verdict = verdicts.verdict(g.traceID, action: g.action, enforcing: options.enforcing)
             builder.add(g, verdict: verdict)
         }
-        try settle(&builder, verdicts)
+        try settle(&builder, verdicts, conns)
         let connections = builder.connections()
         return ReportAssembler(options: options).assemble(
             connections: connections, evidence: evidence, unknownLines: builder.unknownLines,
@@ -116,13 +117,49 @@ public struct ReadinessAnalyzer {
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
     }
 
-    private func affectedGroups(_ v: Verdicts) throws -> [Group] {
-        func list(_ ids: [Int64]) -> (String, [SQLValue]) {
-            ids.isEmpty ? ("(NULL)", []) : ("(" + ids.map { _ in "?" }.joined(separator: ",") + ")", ids.map { .int($0) })
+    /// A row of the `conn` dictionary.
+    struct Conn {
+        init() {}
+        init(hostID: Int64?, srcEp: Int64?, dstEp: Int64?, port: Int64?, proto: String?, serviceID: Int64?, action: String?, reporter: String?, traceID: Int64?) {
+            (self.hostID, self.srcEp, self.dstEp, self.port, self.proto, self.serviceID) = (hostID, srcEp, dstEp, port, proto, serviceID)
+            (self.action, self.reporter, self.traceID) = (action, reporter, traceID)
         }
-        let (deny, denyArgs) = list(v.deny)
-        let (allow, allowArgs) = list(v.allow)
-        let (unknown, unknownArgs) = list(v.unknown)
+        var hostID: Int64?, srcEp: Int64?, dstEp: Int64?, port: Int64?, proto: String?, serviceID: Int64?
+        var action: String?, reporter: String?, traceID: Int64?
+    }
+
+    private func conns() throws -> [Int64: Conn] {
+        try store.read { db in
+            var out: [Int64: Conn] = [:]
+            for row in try Row.fetchAll(
+                db, sql: "SELECT id, host_id, src_ep, dst_ep, dest_port, proto, service_id, action, reporter, trace_id FROM conn")
+            {
+                out[row[0]] = Conn(
+                    hostID: row[1], srcEp: row[2], dstEp: row[3], port: row[4], proto: row[5], serviceID: row[6],
+                    action: row[7], reporter: row[8], traceID: row[9])
+            }
+            return out
+        }
+    }
+
+    /// `CASE` expressions giving the address of `net` sources and destinations (networks are told apart by it).
+    private func netAddressColumns(_ conns: [Int64: Conn]) throws -> (String, String) {
+        let netIDs = Set(try store.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM endpoint WHERE type = 'net'") })
+        func list(_ ids: [Int64]) -> String { ids.isEmpty ? "(NULL)" : "(" + ids.sorted().map(String.init).joined(separator: ",") + ")" }
+        let srcNet = conns.filter { $0.value.srcEp.map(netIDs.contains) ?? false }.map(\.key)
+        let dstNet = conns.filter { $0.value.dstEp.map(netIDs.contains) ?? false }.map(\.key)
+        return ("CASE WHEN f.conn_id IN \(list(srcNet)) THEN f.source_ip END",
+                "CASE WHEN f.conn_id IN \(list(dstNet)) THEN f.dest_ip END")
+    }
+
+    private func affectedGroups(_ v: Verdicts, _ conns: [Int64: Conn]) throws -> [Group] {
+        // The affected connections, decided in Swift from the (small) conn dictionary.
+        let deny = Set(v.deny), allow = Set(v.allow), unknown = Set(v.unknown)
+        let affected = conns.filter { _, c in
+            guard let t = c.traceID else { return true }
+            return (c.action == "allow" && deny.contains(t)) || (c.action == "deny" && allow.contains(t)) || unknown.contains(t)
+        }.map(\.key)
+        guard !affected.isEmpty else { return [] }
         var noiseSQL: [String] = []
         var noiseArgs: [SQLValue] = []
         for rule in options.noise {
@@ -133,73 +170,70 @@ public struct ReadinessAnalyzer {
         }
         let noiseColumns = noiseSQL.isEmpty ? "0" : noiseSQL.joined(separator: ", ")
         let (time, timeArgs) = timeFilter()
+        let (srcNet, dstNet) = try netAddressColumns(conns)
         let loopback = "(f.source_ip LIKE '127.%' OR f.source_ip = '::1' OR f.dest_ip LIKE '127.%' OR f.dest_ip = '::1')"
-        let netIDs = try store.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM endpoint WHERE type = 'net'") }
-        let nets = netIDs.isEmpty ? "(NULL)" : "(" + netIDs.map(String.init).joined(separator: ",") + ")"
-        let keyCount = 13 + max(noiseSQL.count, 1)
+        let keyCount = 5 + max(noiseSQL.count, 1)
+        let n = keyCount
         let sql = """
-            SELECT f.trace_id, f.action, f.reporter, f.src_ep, f.dst_ep, f.dest_port, f.proto, f.service_id, f.host_id,
-                \(loopback), f.start_time / 3600,
-                CASE WHEN f.src_ep IN \(nets) THEN f.source_ip END, CASE WHEN f.dst_ep IN \(nets) THEN f.dest_ip END,
-                \(noiseColumns),
+            SELECT f.conn_id, \(loopback), f.start_time / 3600, \(srcNet), \(dstNet), \(noiseColumns),
                 count(*), sum(COALESCE(f.num_flows, 1)), sum(COALESCE(f.bytes_in, 0) + COALESCE(f.bytes_out, 0)),
                 min(f.start_time), max(COALESCE(f.end_time, f.start_time)),
                 group_concat(DISTINCT f.source_ip), group_concat(DISTINCT f.dest_ip), group_concat(DISTINCT f.domains_id)
             FROM flow f
-            WHERE \(time) AND ((f.action = 'allow' AND f.trace_id IN \(deny))
-                OR (f.action = 'deny' AND f.trace_id IN \(allow))
-                OR f.trace_id IN \(unknown) OR f.trace_id IS NULL)
+            WHERE \(time) AND f.conn_id IN (\(affected.sorted().map(String.init).joined(separator: ",")))
             GROUP BY \((1...keyCount).map(String.init).joined(separator: ", "))
             """
-        let args = SQLiteStore.arguments(noiseArgs + timeArgs + denyArgs + allowArgs + unknownArgs)
+        let args = SQLiteStore.arguments(noiseArgs + timeArgs)
         return try store.read { db in
             try Row.fetchAll(db, sql: sql, arguments: args).map { row in
                 var noise: Int? = nil
-                for i in 0..<noiseSQL.count where (row[13 + i] as Int64?) == 1 {
+                for i in 0..<noiseSQL.count where (row[5 + i] as Int64?) == 1 {
                     noise = i
                     break
                 }
-                let n = keyCount
+                let c = conns[row[0]] ?? Conn()
                 return Group(
-                    traceID: row[0], action: row[1], reporter: row[2], srcEp: row[3], dstEp: row[4], port: row[5],
-                    proto: row[6], serviceID: row[7], hostID: row[8], loopback: (row[9] as Int64?) == 1, noise: noise,
-                    hour: row[10] ?? 0, lines: row[n], flows: row[n + 1] ?? 0, bytes: row[n + 2] ?? 0,
+                    traceID: c.traceID, action: c.action, reporter: c.reporter, srcEp: c.srcEp, dstEp: c.dstEp, port: c.port,
+                    proto: c.proto, serviceID: c.serviceID, hostID: c.hostID, loopback: (row[1] as Int64?) == 1,
+                    noise: noise, hour: row[2] ?? 0, lines: row[n], flows: row[n + 1] ?? 0, bytes: row[n + 2] ?? 0,
                     first: row[n + 3] ?? 0, last: row[n + 4] ?? 0,
                     sourceIPs: ((row[n + 5] as String?) ?? "").split(separator: ",").map(String.init),
                     destIPs: ((row[n + 6] as String?) ?? "").split(separator: ",").map(String.init),
                     domainIDs: ((row[n + 7] as String?) ?? "").split(separator: ",").compactMap { Int64($0) },
-                    netSourceIP: row[11], netDestIP: row[12])
+                    netSourceIP: row[3], netDestIP: row[4])
             }
         }
     }
 
     /// Sides with only unknown lines: look for lines of the same connection whose trace shows that
     /// enforcement leaves them allowed (older eras log traces for host endpoints; newer ones do not).
-    private func settle(_ builder: inout ConnectionBuilder, _ v: Verdicts) throws {
+    private func settle(_ builder: inout ConnectionBuilder, _ v: Verdicts, _ conns: [Int64: Conn]) throws {
         let open = builder.unsettled
         guard !open.isEmpty else { return }
-        let ok = v.byTrace.keys.filter { id in
-            StagedVerdict.evaluate(v.byTrace[id], action: "allow", enforcing: options.enforcing).outcome == .allow
-        }
-        guard !ok.isEmpty else { return }
         let srcs = Set(open.flatMap(\.src)), dsts = Set(open.flatMap(\.dst))
-        let netIDs = try store.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM endpoint WHERE type = 'net'") }
-        let nets = netIDs.isEmpty ? "(NULL)" : "(" + netIDs.map(String.init).joined(separator: ",") + ")"
+        var okVerdict: [Int64: Bool] = [:]
+        let candidates = conns.filter { _, c in
+            guard c.action == "allow", let t = c.traceID, let s = c.srcEp, let d = c.dstEp, srcs.contains(s), dsts.contains(d)
+            else { return false }
+            if okVerdict[t] == nil {
+                okVerdict[t] = StagedVerdict.evaluate(v.byTrace[t], action: "allow", enforcing: options.enforcing).outcome == .allow
+            }
+            return okVerdict[t]!
+        }.map(\.key)
+        guard !candidates.isEmpty else { return }
         let (time, timeArgs) = timeFilter()
+        let (srcNet, dstNet) = try netAddressColumns(conns)
         let sql = """
-            SELECT f.src_ep, f.dst_ep, CASE WHEN f.src_ep IN \(nets) THEN f.source_ip END,
-                CASE WHEN f.dst_ep IN \(nets) THEN f.dest_ip END, f.dest_port, f.proto, f.reporter
-            FROM flow f
-            WHERE \(time) AND f.action = 'allow' AND f.trace_id IN (\(ok.map(String.init).joined(separator: ",")))
-                AND f.src_ep IN (\(srcs.map(String.init).joined(separator: ",")))
-                AND f.dst_ep IN (\(dsts.map(String.init).joined(separator: ",")))
-            GROUP BY 1, 2, 3, 4, 5, 6, 7
+            SELECT f.conn_id, \(srcNet), \(dstNet) FROM flow f
+            WHERE \(time) AND f.conn_id IN (\(candidates.sorted().map(String.init).joined(separator: ",")))
+            GROUP BY 1, 2, 3
             """
         let rows = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: SQLiteStore.arguments(timeArgs)) }
         for row in rows {
+            guard let c = conns[row[0]] else { continue }
             builder.settle(
-                srcEp: row[0], dstEp: row[1], netSourceIP: row[2], netDestIP: row[3], port: row[4], proto: row[5],
-                reporter: row[6])
+                srcEp: c.srcEp, dstEp: c.dstEp, netSourceIP: row[1], netDestIP: row[2], port: c.port, proto: c.proto,
+                reporter: c.reporter)
         }
     }
 
@@ -240,19 +274,26 @@ public struct ReadinessAnalyzer {
 
     private func hostEvidence(_ hosts: [Int64: String]) throws -> [ReadinessReport.HostEvidence] {
         let (time, timeArgs) = timeFilter()
-        let args = SQLiteStore.arguments(timeArgs)
         return try store.read { db in
             var out: [ReadinessReport.HostEvidence] = []
             for (id, name) in hosts.sorted(by: { $0.value < $1.value }) {
-                let hostArgs = StatementArguments([id]) + args
-                let first = try Int64.fetchOne(db, sql: "SELECT min(f.start_time) FROM flow f WHERE f.host_id = ? AND \(time)", arguments: hostArgs)
-                let lastStart = try Int64.fetchOne(db, sql: "SELECT max(f.start_time) FROM flow f WHERE f.host_id = ? AND \(time)", arguments: hostArgs)
-                let lines = try Int64.fetchOne(db, sql: "SELECT count(*) FROM flow f WHERE f.host_id = ? AND \(time)", arguments: hostArgs) ?? 0
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT min(f.start_time), max(f.start_time), count(*) FROM flow f
+                        WHERE f.conn_id IN (SELECT id FROM conn WHERE host_id = ?) AND \(time)
+                        """, arguments: StatementArguments([id]) + SQLiteStore.arguments(timeArgs))
+                let first: Int64? = row?[0]
+                let lastStart: Int64? = row?[1]
+                let lines: Int64 = row?[2] ?? 0
                 var last = lastStart
                 if let ls = lastStart {
                     last = try Int64.fetchOne(
-                        db, sql: "SELECT max(COALESCE(end_time, start_time)) FROM flow WHERE host_id = ? AND start_time = ?",
-                        arguments: [id, ls]) ?? ls
+                        db,
+                        sql: """
+                            SELECT max(COALESCE(end_time, start_time)) FROM flow
+                            WHERE start_time = ? AND conn_id IN (SELECT id FROM conn WHERE host_id = ?)
+                            """, arguments: [ls, id]) ?? ls
                 }
                 let hours = first.flatMap { f in last.map { Double($0 - f) / 3600 } } ?? 0
                 out.append(ReadinessReport.HostEvidence(
