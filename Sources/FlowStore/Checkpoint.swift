@@ -11,11 +11,14 @@ public struct Checkpoint: Sendable, Hashable {
     public var offset: Int64
     /// Lines consumed (stored plus rejected).
     public var lines: Int64
+    /// A compressed file read to its end (it cannot grow): later runs skip it without decompressing.
+    public var complete: Bool
 
     public init(
         fingerprint: String, path: String, host: String?, device: UInt64? = nil, inode: UInt64? = nil,
-        offset: Int64 = 0, lines: Int64 = 0
+        offset: Int64 = 0, lines: Int64 = 0, complete: Bool = false
     ) {
+        self.complete = complete
         self.fingerprint = fingerprint
         self.path = path
         self.host = host

@@ -70,13 +70,14 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
         do {
             return try dbQueue.read { db in
                 try Row.fetchOne(
-                    db, sql: "SELECT path, host, device, inode, offset, lines FROM source_file WHERE fingerprint = ?",
+                    db, sql: "SELECT path, host, device, inode, offset, lines, complete FROM source_file WHERE fingerprint = ?",
                     arguments: [fingerprint]
                 ).map { row in
                     Checkpoint(
                         fingerprint: fingerprint, path: row[0], host: row[1],
                         device: (row[2] as Int64?).map { UInt64(bitPattern: $0) },
-                        inode: (row[3] as Int64?).map { UInt64(bitPattern: $0) }, offset: row[4], lines: row[5])
+                        inode: (row[3] as Int64?).map { UInt64(bitPattern: $0) }, offset: row[4], lines: row[5],
+                        complete: row[6])
                 }
             }
         } catch {
@@ -111,15 +112,15 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
     private func upsert(_ c: Checkpoint, _ db: Database) throws -> Int64 {
         try db.execute(
             sql: """
-                INSERT INTO source_file (fingerprint, path, host, device, inode, offset, lines, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO source_file (fingerprint, path, host, device, inode, offset, lines, complete, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT(fingerprint) DO UPDATE SET path = excluded.path, host = excluded.host,
                     device = excluded.device, inode = excluded.inode, offset = excluded.offset,
-                    lines = excluded.lines, updated_at = excluded.updated_at
+                    lines = excluded.lines, complete = excluded.complete, updated_at = excluded.updated_at
                 """,
             arguments: [
                 c.fingerprint, c.path, c.host, c.device.map { Int64(bitPattern: $0) },
-                c.inode.map { Int64(bitPattern: $0) }, c.offset, c.lines, Int64(Date().timeIntervalSince1970),
+                c.inode.map { Int64(bitPattern: $0) }, c.offset, c.lines, c.complete, Int64(Date().timeIntervalSince1970),
             ])
         return try Int64.fetchOne(db, sql: "SELECT id FROM source_file WHERE fingerprint = ?", arguments: [c.fingerprint])!
     }
@@ -190,6 +191,23 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
             guard rc == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
+        }
+    }
+
+    // MARK: Retention
+
+    /// Deletes at most `limit` of the oldest flows that started before `cutoff` (Unix seconds), in one short
+    /// transaction; returns how many were deleted. Called repeatedly, it never stalls ingest for long.
+    public func deleteFlows(startedBefore cutoff: Int64, limit: Int) throws -> Int {
+        do {
+            return try dbQueue.write { db in
+                try db.execute(
+                    sql: "DELETE FROM flow WHERE id IN (SELECT id FROM flow WHERE start_time < ? ORDER BY start_time LIMIT ?)",
+                    arguments: [cutoff, limit])
+                return db.changesCount
+            }
+        } catch {
+            throw StoreError.from(error, doing: "delete old flows")
         }
     }
 

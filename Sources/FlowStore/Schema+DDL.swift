@@ -140,6 +140,7 @@ CREATE TABLE source_file (
     inode INTEGER,
     offset INTEGER NOT NULL DEFAULT 0, -- decompressed bytes consumed (whole lines)
     lines INTEGER NOT NULL DEFAULT 0,
+    complete INTEGER NOT NULL DEFAULT 0, -- a compressed file read to its end: nothing more will come
     updated_at INTEGER NOT NULL
 );
 CREATE TABLE reject (

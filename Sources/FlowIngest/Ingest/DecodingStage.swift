@@ -52,22 +52,26 @@ final class DecodingStage: @unchecked Sendable {
     func run(into channel: BatchChannel<Batch>) {
         var chunk: [UInt8] = []
         var bytes: Int64 = 0
-        // Plain files: frame straight from a mapping of the file, then read whatever was appended since.
-        if let raw = source as? RawFile, let region = raw.map(from: framer.lineStart) {
-            var at = region.start
-            while at < region.length {
-                let n = min(1 << 20, region.length - at)
-                let slice = UnsafeBufferPointer(start: region.base.assumingMemoryBound(to: UInt8.self) + at, count: n)
-                framer.feed(slice, handle)
-                at += n
-                bytes += Int64(n)
-                if batch.records.count + batch.rejects.count >= options.batchSize {
-                    batch.bytes = bytes
-                    guard channel.put(cut()) else { return channel.finish() }
+        // Plain files: frame straight from mapped windows of the file, then read whatever was appended since.
+        if let raw = source as? RawFile, let size = raw.size() {
+            var offset = framer.lineStart
+            let window = 32 << 20
+            while offset < size, let region = raw.map(from: offset, length: Int(min(Int64(window), size - offset))) {
+                var at = region.start
+                while at < region.length {
+                    let n = min(1 << 20, region.length - at)
+                    framer.feed(UnsafeBufferPointer(start: region.base.assumingMemoryBound(to: UInt8.self) + at, count: n), handle)
+                    at += n
+                    bytes += Int64(n)
+                    if batch.records.count + batch.rejects.count >= options.batchSize {
+                        batch.bytes = bytes
+                        guard channel.put(cut()) else { return channel.finish() }
+                    }
                 }
+                offset += Int64(region.length - region.start)
             }
             do {
-                try raw.seek(to: Int64(region.length))
+                try raw.seek(to: offset)
             } catch {
                 batch.error = error
             }
@@ -89,6 +93,10 @@ final class DecodingStage: @unchecked Sendable {
         finishPartialLine()
         batch.bytes = bytes
         batch.final = true
+        // A compressed file cannot grow: read to its end without error, it is complete.
+        if !(source is RawFile) && batch.error == nil && batch.pendingBytes == 0 {
+            checkpoint.complete = true
+        }
         _ = channel.put(cut())
         channel.finish()
     }

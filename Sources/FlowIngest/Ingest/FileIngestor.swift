@@ -41,6 +41,8 @@ public final class FileIngestor {
         public var pendingBytes: Int = 0
         /// Decompressed bytes read.
         public var bytes: Int64 = 0
+        /// Where the file's checkpoint stands after this run (decompressed bytes of whole lines).
+        public var offset: Int64 = 0
         /// A file-level problem (cut-short archive, unreadable file) after which the good lines were kept.
         public var error: IngestError?
     }
@@ -58,12 +60,21 @@ public final class FileIngestor {
     ///
     /// Reading and decoding run on a second thread, storing on the calling thread, with at most two batches
     /// in between (the two stages take about the same time, and this machine has two cores).
-    public func ingest(path: String, progress: ((Int64) -> Void)? = nil) throws -> FileResult {
+    /// - Parameters:
+    ///   - progress: called after each stored batch with the bytes read so far.
+    ///   - shouldStop: checked between batches; when it returns `true` ingest stops after the last committed
+    ///     batch (its checkpoint is in the store), as on a graceful shutdown.
+    public func ingest(path: String, progress: ((Int64) -> Void)? = nil, shouldStop: () -> Bool = { false }) throws -> FileResult {
         let host = options.host ?? HostName.derive(fromPath: path)
         let compression = Compression(path: path)
         var result = FileResult(path: path, host: host)
         guard let identity = try firstLineIdentity(path, compression) else { return result }
         let previous = try store.checkpoint(fingerprint: identity.fingerprint)
+        result.offset = previous?.offset ?? 0
+        if previous?.complete == true {
+            result.alreadyStored = previous?.lines ?? 0
+            return result
+        }
         let source = try compression.open(path)
         let decoding = DecodingStage(
             path: path, source: source, options: options,
@@ -84,7 +95,11 @@ public final class FileIngestor {
             source.close()
         }
         while let batch = channel.take() {
-            if !batch.records.isEmpty || !batch.rejects.isEmpty {
+            if shouldStop() {
+                channel.cancel()
+                break
+            }
+            if !batch.records.isEmpty || !batch.rejects.isEmpty || (batch.final && batch.checkpoint.complete) {
                 do {
                     try store.append(records: batch.records, host: host, rejects: batch.rejects, checkpoint: batch.checkpoint)
                 } catch {
@@ -97,6 +112,7 @@ public final class FileIngestor {
             result.linesRead += Int64(batch.records.count + batch.rejects.count)
             result.alreadyStored += batch.alreadyStored
             result.bytes = batch.bytes
+            result.offset = batch.checkpoint.offset
             progress?(batch.bytes)
             if batch.final {
                 result.pendingBytes = batch.pendingBytes

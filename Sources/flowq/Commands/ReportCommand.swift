@@ -66,29 +66,15 @@ struct ReportCommand: ParsableCommand {
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 
-    /// Builds a report (shared with the collector's scheduled reports).
+    /// Builds a report.
     static func build(
         db: String, window: TimeWindow, policies: [String], minWindow: String, felixConfig: String?, expected: String?,
         compare: String?
     ) throws -> ReadinessReport {
-        let hours = try parseHours(minWindow)
-        var failsafes = FailsafePorts.defaults
-        var noise = NoiseRule.builtIn
-        do {
-            if let felixConfig {
-                failsafes = try FailsafePorts.load(felixConfigurationYAML: try read(felixConfig), file: felixConfig)
-            }
-            if let expected { noise += try NoiseRule.load(yaml: try read(expected), file: expected) }
-        } catch let e as ReportError {
-            throw fail(e.description)
-        }
-        let since = try window.since.map { try TimeWindow.seconds($0, roundUp: false, flag: "--since") }
-        let until = try window.until.map { try TimeWindow.seconds($0, roundUp: true, flag: "--until") }
+        var options = try readinessOptions(policies: policies, minWindow: minWindow, felixConfig: felixConfig, expected: expected)
+        options.since = try window.since.map { try TimeWindow.seconds($0, roundUp: false, flag: "--since") }
+        options.until = try window.until.map { try TimeWindow.seconds($0, roundUp: true, flag: "--until") }
         let store = try withUserErrors { try SQLiteStore(path: db, readOnly: true) }
-        let options = ReadinessOptions(
-            since: since, until: until, minimumWindowHours: hours,
-            enforcing: policies.isEmpty ? nil : StagedSelection(policies), failsafes: failsafes, noise: noise,
-            now: Int64(Date().timeIntervalSince1970))
         var report = try withUserErrors { try ReadinessAnalyzer(store: store, options: options).run() }
         if let compare {
             do {
@@ -100,6 +86,26 @@ struct ReportCommand: ParsableCommand {
             }
         }
         return report
+    }
+
+    /// The analysis options from the flags (shared with the collector's scheduled reports).
+    static func readinessOptions(policies: [String], minWindow: String, felixConfig: String?, expected: String?) throws
+        -> ReadinessOptions
+    {
+        let hours = try parseHours(minWindow)
+        var failsafes = FailsafePorts.defaults
+        var noise = NoiseRule.builtIn
+        do {
+            if let felixConfig {
+                failsafes = try FailsafePorts.load(felixConfigurationYAML: try read(felixConfig), file: felixConfig)
+            }
+            if let expected { noise += try NoiseRule.load(yaml: try read(expected), file: expected) }
+        } catch let e as ReportError {
+            throw fail(e.description)
+        }
+        return ReadinessOptions(
+            minimumWindowHours: hours, enforcing: policies.isEmpty ? nil : StagedSelection(policies), failsafes: failsafes,
+            noise: noise, now: Int64(Date().timeIntervalSince1970))
     }
 
     static func read(_ path: String) throws -> String {

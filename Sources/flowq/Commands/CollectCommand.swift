@@ -1,0 +1,122 @@
+import ArgumentParser
+import FlowCollector
+import FlowReport
+import FlowStore
+import Foundation
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+struct CollectCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "collect",
+        abstract: "Tail Felix flow-log directories into the store, across rotation, restarts and crashes.",
+        discussion: """
+            Runs until SIGTERM or SIGINT, then finishes its batch, stores its checkpoint and exits 0.
+            Each line is stored exactly once (see the README for the file identity scheme).
+            """
+    )
+
+    @Option(name: .customLong("watch"), help: "A directory to tail, DIR or DIR=HOST (repeatable).")
+    var watches: [String] = ["/var/log/calico/flowlogs"]
+
+    @Option(help: "Database path (default: $FLOWQ_DB or ./flowq.db).")
+    var db: String = SQLiteStore.defaultPath
+
+    @Option(help: "How often to look for new lines, in milliseconds.")
+    var pollMs: Int = 250
+
+    @Option(help: "Lines per transaction at most.")
+    var batchLines: Int = 8192
+
+    @Option(help: "Longest accepted line in bytes; longer lines are rejected, never buffered.")
+    var maxLineLength: Int = 1 << 20
+
+    @Option(help: "Delete flows older than this (7d, 24h).")
+    var retain: String?
+
+    @Option(help: "Serve /metrics, /healthz and /readyz on this port.")
+    var metricsPort: Int?
+
+    @Option(help: "Address of the metrics endpoint.")
+    var metricsAddress: String = "0.0.0.0"
+
+    @Option(help: "Write a readiness report this often (1h, 30m) into --report-dir.")
+    var reportEvery: String?
+
+    @Option(help: "Where scheduled reports go (timestamped files and latest.json/latest.md).")
+    var reportDir: String?
+
+    @Option(name: .customLong("policy"), help: "Scheduled reports: enforce only these staged policies.")
+    var policies: [String] = []
+
+    @Option(help: "Scheduled reports: hours each host needs.")
+    var minWindow: String = "24h"
+
+    @Option(help: "Scheduled reports: FelixConfiguration YAML with failsafe ports.")
+    var felixConfig: String?
+
+    @Option(help: "Scheduled reports: YAML list of {query, reason} for expected denials.")
+    var expected: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else { throw fail("unknown --log-level \(logLevel)") }
+        let retainSeconds = try retain.map { try Self.seconds($0, flag: "--retain") }
+        let reportEvery = try self.reportEvery.map { try Self.seconds($0, flag: "--report-every") }
+        if reportEvery != nil && reportDir == nil { throw fail("--report-every needs --report-dir") }
+        let reportOptions = try ReportCommand.readinessOptions(
+            policies: policies, minWindow: minWindow, felixConfig: felixConfig, expected: expected)
+        LoggingSystem.bootstrap { label in
+            var h = StreamLogHandler.standardError(label: label)
+            h.logLevel = level
+            return h
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "flowq.collect")
+        let config = CollectorConfiguration(
+            watches: watches.map(CollectorConfiguration.Watch.init(parsing:)), databasePath: db,
+            pollInterval: .milliseconds(pollMs), maxLineLength: maxLineLength, batchLines: batchLines,
+            retainSeconds: retainSeconds, metricsPort: metricsPort, metricsAddress: metricsAddress,
+            reportEverySeconds: reportEvery, reportDirectory: reportDir, reportOptions: reportOptions)
+        let collector = Collector(configuration: config, logger: logger)
+        if let port = metricsPort {
+            let health = collector.health
+            do {
+                let endpoint = try HTTPEndpoint(address: metricsAddress, port: port, logger: logger) { path in
+                    switch path {
+                    case "/metrics": return (200, "text/plain; version=0.0.4", registry.emitToString())
+                    case "/healthz":
+                        let (ok, text) = health.healthy
+                        return (ok ? 200 : 503, "text/plain", text + "\n")
+                    case "/readyz":
+                        let (ok, text) = health.ready
+                        return (ok ? 200 : 503, "text/plain", text + "\n")
+                    default: return (404, "text/plain", "try /metrics, /healthz or /readyz\n")
+                    }
+                }
+                endpoint.start()
+                logger.info("metrics endpoint listening", metadata: ["address": "\(metricsAddress):\(endpoint.port)"])
+            } catch {
+                throw fail("\(error)")
+            }
+        }
+        let group = ServiceGroup(
+            services: [collector], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+            logger: logger)
+        try await group.run()
+    }
+
+    static func seconds(_ text: String, flag: String) throws -> Int64 {
+        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
+        guard let u = text.last, let mult = units[u], let n = Int64(text.dropLast()), n > 0 else {
+            throw fail("\(flag) \"\(text)\" is not a duration: use 30s, 15m, 1h, 7d")
+        }
+        return n * mult
+    }
+}
