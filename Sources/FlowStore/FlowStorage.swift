@@ -7,8 +7,16 @@ public protocol FlowStorage: AnyObject {
 
     /// Stores a batch of records and rejects, and moves the file's checkpoint, atomically.
     /// - Parameters:
-    ///   - records: decoded lines, with the host that wrote them.
+    ///   - records: decoded lines.
+    ///   - host: the node that wrote them: for lines without a `host` key, or for all of them with `overridingLines`.
     ///   - rejects: lines that could not be decoded.
     ///   - checkpoint: the file's position after this batch.
-    func append(records: [FlowRecord], host: String?, rejects: [Reject], checkpoint: Checkpoint) throws
+    func append(records: [FlowRecord], host: String?, overridingLines: Bool, rejects: [Reject], checkpoint: Checkpoint) throws
+}
+
+extension FlowStorage {
+    /// Stores a batch; `host` applies to lines that carry none.
+    public func append(records: [FlowRecord], host: String?, rejects: [Reject], checkpoint: Checkpoint) throws {
+        try append(records: records, host: host, overridingLines: false, rejects: rejects, checkpoint: checkpoint)
+    }
 }

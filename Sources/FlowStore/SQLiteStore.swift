@@ -87,14 +87,14 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
 
     // MARK: Append
 
-    public func append(records: [FlowRecord], host: String?, rejects: [Reject], checkpoint: Checkpoint) throws {
+    public func append(records: [FlowRecord], host: String?, overridingLines: Bool, rejects: [Reject], checkpoint: Checkpoint) throws {
         var added = Dictionaries.Added()
         do {
             try dbQueue.writeWithoutTransaction { db in
                 try db.inTransaction(.immediate) {
                     let fileID = try upsert(checkpoint, db)
                     if !records.isEmpty {
-                        try insert(records, host: host, db, &added)
+                        try insert(records, host: host, overridingLines: overridingLines, db, &added)
                     }
                     if !rejects.isEmpty {
                         try insert(rejects, fileID: fileID, db)
@@ -136,7 +136,9 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
         }
     }
 
-    private func insert(_ records: [FlowRecord], host: String?, _ db: Database, _ added: inout Dictionaries.Added) throws {
+    private func insert(
+        _ records: [FlowRecord], host: String?, overridingLines: Bool, _ db: Database, _ added: inout Dictionaries.Added
+    ) throws {
         let stmt = try db.makeStatement(sql: FlowColumns.insertSQL)
         let s = stmt.sqliteStatement
         let hostID = try host.map { try dictionaries.host($0, db, &added) }
@@ -158,7 +160,7 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
             }
             int(r[.startTime])
             int(r[.endTime])
-            let host = try r[.host].map { try dictionaries.host($0, db, &added) } ?? hostID
+            let host = overridingLines ? hostID : (try r[.host].map { try dictionaries.host($0, db, &added) } ?? hostID)
             let src = try dictionaries.endpoint(
                 type: r[.sourceType], namespace: r[.sourceNamespace], nameAggr: r[.sourceNameAggr],
                 labels: r.sourceLabels, db, &added)

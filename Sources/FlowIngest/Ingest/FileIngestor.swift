@@ -101,7 +101,9 @@ public final class FileIngestor {
             }
             if !batch.records.isEmpty || !batch.rejects.isEmpty || (batch.final && batch.checkpoint.complete) {
                 do {
-                    try store.append(records: batch.records, host: host, rejects: batch.rejects, checkpoint: batch.checkpoint)
+                    try store.append(
+                        records: batch.records, host: host, overridingLines: options.host != nil, rejects: batch.rejects,
+                        checkpoint: batch.checkpoint)
                 } catch {
                     channel.cancel()
                     throw error

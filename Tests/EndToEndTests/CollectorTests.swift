@@ -1,0 +1,202 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// The collector as it runs in production: the real binary, real files, real signals.
+@Suite(.serialized) struct CollectorTests {
+    static let flowq = CLITests.flowq
+
+    /// Lines with a unique `seq` key, so that "exactly once" can be checked.
+    static func lines(_ n: Int, in dir: TempDir) throws -> [String] {
+        let r = try run(flowq, ["sample", "--lines", String(n), "--era", "v2", "--out", dir.file("src/flows.log")])
+        precondition(r.status == 0)
+        let text = try String(contentsOfFile: dir.file("src/flows.log"), encoding: .utf8)
+        return text.split(separator: "\n").enumerated().map { i, l in "{\"seq\":\(i)," + l.dropFirst() }
+    }
+
+    static func start(_ args: [String], log: String) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: flowq)
+        p.arguments = ["collect", "--poll-ms", "50"] + args
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        h.seekToEndOfFile()
+        p.standardOutput = h
+        p.standardError = h
+        try p.run()
+        return p
+    }
+
+    static func sql(_ db: String, _ query: String) -> String {
+        (try? run("/usr/bin/env", ["sqlite3", db, query]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? ""
+    }
+
+    /// Waits until `sql` answers `expected`, up to `seconds`.
+    static func wait(_ db: String, _ query: String, _ expected: String, seconds: Double) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if sql(db, query) == expected { return true }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        return false
+    }
+
+    /// Appends lines like Felix, renaming flows.log every `rotateEvery` lines (timberjack names) and
+    /// compressing the previous rotated file to .zst (then deleting it) as timberjack does in the background.
+    static func write(_ lines: [String], to dir: String, rotateEvery: Int, pause: (Int) -> Void = { _ in }) throws {
+        let active = (dir as NSString).appendingPathComponent("flows.log")
+        var handle: FileHandle? = nil
+        var rotated: [String] = []
+        var ts = 0
+        for (i, line) in lines.enumerated() {
+            if handle == nil {
+                _ = FileManager.default.createFile(atPath: active, contents: nil)
+                handle = try FileHandle(forWritingTo: URL(fileURLWithPath: active))
+            }
+            handle!.write(Data((line + "\n").utf8))
+            if (i + 1) % rotateEvery == 0 {
+                try handle!.close()
+                handle = nil
+                ts += 1
+                let name = (dir as NSString).appendingPathComponent(String(format: "flows-2026-11-25T10-%02d-%02d.000-size.log", ts / 60, ts % 60))
+                try FileManager.default.moveItem(atPath: active, toPath: name)
+                if let previous = rotated.popLast() {
+                    _ = try run("/usr/bin/env", ["zstd", "-q", "--rm", previous])
+                }
+                rotated.append(name)
+            }
+            pause(i)
+        }
+        try handle?.close()
+    }
+
+    @Test func rotationStormStoresEveryLineOnce() throws {
+        let dir = TempDir()
+        let lines = try Self.lines(100_000, in: dir)
+        let logs = dir.file("node-a")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let db = dir.file("c.db")
+        let p = try Self.start(["--watch", logs, "--db", db], log: dir.file("c.log"))
+        defer { p.terminate() }
+        try Self.write(lines, to: logs, rotateEvery: 1000)
+        let ok = Self.wait(db, "SELECT count(*) FROM flow", "100000", seconds: 240)
+        #expect(ok, "stored: \(Self.sql(db, "SELECT count(*) FROM flow"))")
+        #expect(Self.sql(db, "SELECT count(DISTINCT json_extract(extra, '$.seq')) FROM flow") == "100000")
+        #expect(Self.sql(db, "SELECT count(*) FROM reject") == "0")
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+
+    @Test func crashLoopStoresEveryLineOnce() throws {
+        let dir = TempDir()
+        let lines = try Self.lines(30_000, in: dir)
+        let logs = dir.file("node-b")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let db = dir.file("k.db")
+        let done = DispatchSemaphore(value: 0)
+        let writer = Thread {
+            try? Self.write(lines, to: logs, rotateEvery: 1000) { i in if i % 500 == 0 { Thread.sleep(forTimeInterval: 0.02) } }
+            done.signal()
+        }
+        writer.start()
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let p = try Self.start(["--watch", logs, "--db", db], log: dir.file("k.log"))
+            Thread.sleep(forTimeInterval: Double.random(in: 0.05...0.6, using: &rng))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        done.wait()
+        let p = try Self.start(["--watch", logs, "--db", db], log: dir.file("k.log"))
+        defer { p.terminate() }
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", "30000", seconds: 180), "stored: \(Self.sql(db, "SELECT count(*) FROM flow"))")
+        #expect(Self.sql(db, "SELECT count(DISTINCT json_extract(extra, '$.seq')) FROM flow") == "30000")
+    }
+
+    @Test func truncationDeletionReplacementBadArchivesAndHugeLines() throws {
+        let dir = TempDir()
+        let lines = try Self.lines(400, in: dir)
+        let logs = dir.file("node-c")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let db = dir.file("e.db")
+        let log = dir.file("e.log")
+        let active = (logs as NSString).appendingPathComponent("flows.log")
+        let p = try Self.start(["--watch", logs, "--db", db, "--max-line-length", "1048576"], log: log)
+        defer { p.terminate() }
+        let count = "SELECT count(*) FROM flow"
+        try (lines[0..<100].joined(separator: "\n") + "\n").write(toFile: active, atomically: false, encoding: .utf8)
+        #expect(Self.wait(db, count, "100", seconds: 30))
+        // copytruncate: the same file, emptied and rewritten.
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: active))
+        try h.truncate(atOffset: 0)
+        h.write(Data((lines[100..<150].joined(separator: "\n") + "\n").utf8))
+        try h.close()
+        #expect(Self.wait(db, count, "150", seconds: 30))
+        // Deleted, then a new file with the same name.
+        try FileManager.default.removeItem(atPath: active)
+        Thread.sleep(forTimeInterval: 0.3)
+        try (lines[150..<180].joined(separator: "\n") + "\n").write(toFile: active, atomically: true, encoding: .utf8)
+        #expect(Self.wait(db, count, "180", seconds: 30))
+        // A 50 MB line between good lines: rejected with a reason, never buffered whole.
+        let huge = "{\"x\":\"" + String(repeating: "y", count: 50 << 20) + "\"}"
+        let h2 = try FileHandle(forWritingTo: URL(fileURLWithPath: active))
+        h2.seekToEndOfFile()
+        h2.write(Data((huge + "\n" + lines[180] + "\n").utf8))
+        try h2.close()
+        #expect(Self.wait(db, count, "181", seconds: 60))
+        #expect(Self.wait(db, "SELECT code FROM reject", "line_too_long", seconds: 10))
+        // A .gz cut short: its good lines are stored, and the log says what is wrong.
+        let plain = dir.file("cut.log")
+        try (lines[200..<400].joined(separator: "\n") + "\n").write(toFile: plain, atomically: true, encoding: .utf8)
+        _ = try run("/usr/bin/env", ["gzip", plain])
+        let gz = try Data(contentsOf: URL(fileURLWithPath: plain + ".gz"))
+        try gz.prefix(gz.count / 2).write(to: URL(fileURLWithPath: (logs as NSString).appendingPathComponent("flows-2026-11-25T09-00-00.000.log.gz")))
+        Thread.sleep(forTimeInterval: 2)
+        let stored = Int(Self.sql(db, count)) ?? 0
+        #expect(stored > 181 && stored < 381)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains("cut short"))
+        #expect(!text.contains("Fatal error"))
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+
+    @Test func metricsHealthAndGracefulShutdown() throws {
+        let dir = TempDir()
+        let lines = try Self.lines(500, in: dir)
+        let logs = dir.file("node-d")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let active = (logs as NSString).appendingPathComponent("flows.log")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: active, atomically: true, encoding: .utf8)
+        let db = dir.file("m.db")
+        let port = Int.random(in: 20_000...40_000)
+        let p = try Self.start(
+            ["--watch", "\(logs)=node-d", "--db", db, "--metrics-port", String(port), "--metrics-address", "127.0.0.1",
+             "--report-every", "1h", "--report-dir", dir.file("reports"), "--min-window", "0h"], log: dir.file("m.log"))
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", "500", seconds: 30))
+        func get(_ path: String) throws -> ProcessResult {
+            try run("/usr/bin/env", ["curl", "-s", "-w", "\n%{http_code}", "http://127.0.0.1:\(port)\(path)"])
+        }
+        var metrics = try get("/metrics")
+        for _ in 0..<20 where !metrics.stdout.contains("flowq_lines_stored_total") {
+            Thread.sleep(forTimeInterval: 0.2)
+            metrics = try get("/metrics")
+        }
+        #expect(metrics.stdout.contains("flowq_lines_stored_total{file=\"\(active)\"} 500"))
+        #expect(metrics.stdout.contains("flowq_last_checkpoint_timestamp_seconds"))
+        #expect(try get("/healthz").stdout.hasSuffix("200"))
+        #expect(try get("/readyz").stdout.hasSuffix("200"))
+        #expect(try get("/nope").stdout.hasSuffix("404"))
+        // A scheduled report with a `latest` copy, and its counts as metrics.
+        #expect(FileManager.default.fileExists(atPath: dir.file("reports/latest.json")))
+        #expect(try get("/metrics").stdout.contains("flowq_report_connections"))
+        kill(p.processIdentifier, SIGTERM)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let size = try FileManager.default.attributesOfItem(atPath: active)[.size] as! NSNumber
+        #expect(Self.sql(db, "SELECT offset FROM source_file") == "\(size.int64Value)")
+        #expect(Self.sql(db, "SELECT DISTINCT name FROM host") == "node-d")
+    }
+}
