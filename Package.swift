@@ -25,6 +25,7 @@ let package = Package(
         .target(name: "FlowLog"),
         .target(name: "FlowSample", dependencies: ["FlowLog"]),
         .target(name: "FlowQuery", dependencies: ["FlowLog"]),
+        .target(name: "FlowPolicy", dependencies: ["FlowLog", .product(name: "Yams", package: "Yams")]),
 
         // Adapters.
         .target(
@@ -38,7 +39,7 @@ let package = Package(
         .target(name: "FlowIngest", dependencies: ["FlowLog", "FlowStore", "CZlib", "CZstd"]),
         .target(
             name: "FlowReport",
-            dependencies: ["FlowLog", "FlowQuery", "FlowStore", .product(name: "Yams", package: "Yams")]
+            dependencies: ["FlowLog", "FlowQuery", "FlowStore", "FlowPolicy", .product(name: "Yams", package: "Yams")]
         ),
 
         .target(
@@ -57,7 +58,8 @@ let package = Package(
         .executableTarget(
             name: "flowq",
             dependencies: [
-                "FlowLog", "FlowSample", "FlowQuery", "FlowStore", "FlowIngest", "FlowReport", "FlowCollector", "CZlib", "CZstd",
+                "FlowLog", "FlowSample", "FlowQuery", "FlowStore", "FlowIngest", "FlowReport", "FlowCollector", "FlowPolicy",
+                "CZlib", "CZstd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -65,6 +67,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FlowLogTests", dependencies: ["FlowLog", "FlowSample", "TestSupport"]),
         .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog", "TestSupport"]),
+        .testTarget(name: "FlowPolicyTests", dependencies: ["FlowPolicy", "FlowLog", "TestSupport"]),
         .testTarget(
             name: "FlowStoreTests",
             dependencies: ["FlowStore", "FlowLog", "FlowQuery", "FlowSample", "FlowIngest", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -74,7 +77,7 @@ let package = Package(
         .testTarget(
             name: "FlowReportTests",
             dependencies: [
-                "FlowReport", "FlowStore", "FlowIngest", "FlowLog", "FlowSample", "FlowQuery", "TestSupport",
+                "FlowReport", "FlowStore", "FlowIngest", "FlowLog", "FlowSample", "FlowQuery", "FlowPolicy", "TestSupport",
                 .product(name: "Yams", package: "Yams"),
             ]),
         .testTarget(name: "EndToEndTests", dependencies: ["flowq", "TestSupport"]),

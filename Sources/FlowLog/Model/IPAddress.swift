@@ -24,6 +24,13 @@ public enum IPAddress {
         return (low, high)
     }
 
+    /// Whether `ip` is inside `cidr` (a bare address counts as /32 or /128).
+    public static func contains(cidr: String, _ ip: String) -> Bool {
+        let block = cidr.contains("/") ? cidr : cidr + (cidr.contains(":") ? "/128" : "/32")
+        guard let (lo, hi) = self.cidr(block), let k = key(ip) else { return false }
+        return !k.lexicographicallyPrecedes(lo) && !hi.lexicographicallyPrecedes(k)
+    }
+
     /// Whether the address is loopback (127.0.0.0/8 or ::1).
     public static func isLoopback(_ text: String) -> Bool {
         guard let k = key(text) else { return false }

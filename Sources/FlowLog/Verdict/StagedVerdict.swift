@@ -13,6 +13,8 @@ public struct StagedVerdict: Sendable, Hashable {
         case legacyAll = "all_policies"
         /// No trace to decide from.
         case none
+        /// flowq's own evaluation of Calico policy YAML (`--policies`).
+        case simulation
     }
 
     public var outcome: Outcome
@@ -122,6 +124,14 @@ public struct StagedSelection: Sendable, Hashable {
     public var patterns: [String]
 
     public init(_ patterns: [String]) { self.patterns = patterns }
+
+    /// Whether a policy given by name, namespace and tier is selected.
+    public func matchesPolicy(_ name: String, namespace: String?, tier: String) -> Bool {
+        let qualified = namespace.map { "\($0)/\(name)" } ?? name
+        return patterns.contains { p in
+            Wildcard.matches(p, name) || Wildcard.matches(p, qualified) || Wildcard.matches(p, "\(tier).\(name)")
+        }
+    }
 
     /// Whether the hit's policy is selected.
     public func matches(_ hit: PolicyHit) -> Bool {

@@ -190,6 +190,9 @@ struct ConnectionBuilder {
             if let i = g.noise {
                 return (.expectedDenial, options.noise[i].reason)
             }
+            if verdict.source == .simulation {
+                return (.wouldBreak, verdict.deciding.map { "denied by \($0.qualifiedName) in the simulation" })
+            }
             return (.wouldBreak, verdict.deciding.map { $0.isStaged ? nil : "an enforced policy changed since the flow started" } ?? nil)
         case ("deny", .allow):
             return (.newlyAllow, verdict.deciding.map { "allowed by \($0.qualifiedName) once enforced" })

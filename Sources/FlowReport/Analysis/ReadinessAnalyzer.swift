@@ -1,4 +1,5 @@
 import FlowLog
+import FlowPolicy
 import FlowQuery
 import FlowStore
 import Foundation
@@ -55,7 +56,10 @@ public struct ReadinessAnalyzer {
         let evidence = try hostEvidence(names.hosts)
         var builder = ConnectionBuilder(options: options, names: names)
         for g in groups {
-            let verdict = verdicts.verdict(g.traceID, action: g.action, enforcing: options.enforcing)
+            var verdict = verdicts.verdict(g.traceID, action: g.action, enforcing: options.enforcing)
+            if let sim = options.simulation, sim.mode == .everywhere || verdict.outcome == .unknown {
+                verdict = simulate(g, sim.simulator, names)
+            }
             builder.add(g, verdict: verdict)
         }
         try settle(&builder, verdicts, conns)
@@ -84,7 +88,7 @@ public struct ReadinessAnalyzer {
         }
     }
 
-    private func traceVerdicts() throws -> Verdicts {
+    func traceVerdicts() throws -> Verdicts {
         var v = Verdicts()
         let rows = try store.read { db in try Row.fetchAll(db, sql: "SELECT id, policies FROM policy_trace") }
         for row in rows {
@@ -128,7 +132,7 @@ public struct ReadinessAnalyzer {
         var action: String?, reporter: String?, traceID: Int64?
     }
 
-    private func conns() throws -> [Int64: Conn] {
+    func conns() throws -> [Int64: Conn] {
         try store.read { db in
             var out: [Int64: Conn] = [:]
             for row in try Row.fetchAll(
@@ -156,9 +160,15 @@ public struct ReadinessAnalyzer {
         // The affected connections, decided in Swift from the (small) conn dictionary.
         let deny = Set(v.deny), allow = Set(v.allow), unknown = Set(v.unknown)
         let affected = conns.filter { _, c in
+            if options.simulation?.mode == .everywhere { return true }
             guard let t = c.traceID else { return true }
             return (c.action == "allow" && deny.contains(t)) || (c.action == "deny" && allow.contains(t)) || unknown.contains(t)
         }.map(\.key)
+        return try groups(for: affected, conns)
+    }
+
+    /// The lines of these connections, grouped by connection, hour, loopback, network addresses and noise.
+    func groups(for affected: [Int64], _ conns: [Int64: Conn]) throws -> [Group] {
         guard !affected.isEmpty else { return [] }
         var noiseSQL: [String] = []
         var noiseArgs: [SQLValue] = []
@@ -169,7 +179,11 @@ public struct ReadinessAnalyzer {
             noiseArgs += frag.bindings
         }
         let noiseColumns = noiseSQL.isEmpty ? "0" : noiseSQL.joined(separator: ", ")
-        let (time, timeArgs) = timeFilter()
+        var (time, timeArgs) = timeFilter()
+        if let filter = options.filter {
+            time = "(\(time)) AND (\(filter.sql))"
+            timeArgs += filter.bindings
+        }
         let (srcNet, dstNet) = try netAddressColumns(conns)
         let loopback = "(f.source_ip LIKE '127.%' OR f.source_ip = '::1' OR f.dest_ip LIKE '127.%' OR f.dest_ip = '::1')"
         let keyCount = 5 + max(noiseSQL.count, 1)
@@ -202,6 +216,53 @@ public struct ReadinessAnalyzer {
                     domainIDs: ((row[n + 7] as String?) ?? "").split(separator: ",").compactMap { Int64($0) },
                     netSourceIP: row[3], netDestIP: row[4])
             }
+        }
+    }
+
+    /// The simulator's verdict for a group of lines, in the trace verdict's form.
+    func simulate(_ g: Group, _ sim: PolicySimulator, _ names: Names) -> StagedVerdict {
+        let reporter = g.reporter ?? ""
+        guard reporter.hasPrefix("src") || reporter.hasPrefix("dst") else {
+            return StagedVerdict(outcome: .unknown, source: .simulation, deciding: nil, approximate: false, reason: "forwarded traffic is out of scope")
+        }
+        func endpoint(_ id: Int64?, ips: [String], port: Int64?, portName: String?, domains: [String]) -> SimulatedEndpoint {
+            let ref = id.flatMap { names.endpoints[$0] }
+            let full = id.flatMap { names.fullLabels[$0] }
+            let type = ref?.type ?? "net"
+            return SimulatedEndpoint(
+                type: type, namespace: ref.flatMap { $0.namespace == "-" ? nil : $0.namespace }, name: ref?.name ?? "-",
+                labels: full.map(labelDictionary) ?? (type == "net" ? nil : nil), ips: ips, port: port, portName: portName,
+                domains: domains)
+        }
+        let domains = g.domainIDs.flatMap { names.lists[$0] ?? [] }
+        let flow = SimulatedFlow(
+            direction: reporter.hasPrefix("src") ? .egress : .ingress,
+            source: endpoint(g.srcEp, ips: g.netSourceIP.map { [$0] } ?? g.sourceIPs, port: nil, portName: nil, domains: []),
+            destination: endpoint(
+                g.dstEp, ips: g.netDestIP.map { [$0] } ?? g.destIPs, port: g.port,
+                portName: g.serviceID.flatMap { names.servicePortNames[$0] }, domains: domains),
+            proto: g.proto)
+        // Labels an endpoint had in the log: an empty set on a network means "not an endpoint with labels".
+        let r = sim.evaluate(flow)
+        let hit = r.policy.map { name -> PolicyHit in
+            let kind = PolicyKind(rawValue: r.kind ?? "gnp") ?? .globalNetworkPolicy
+            let parts = name.split(separator: "/", maxSplits: 1)
+            let ns = parts.count == 2 ? String(parts[0]) : nil
+            let base = parts.count == 2 ? String(parts[1]) : name
+            let action: PolicyAction = r.outcome == .deny ? .deny : .allow
+            let rule = r.ruleIndex ?? -2
+            return PolicyHit(
+                index: 0, tier: r.tier ?? "default", kind: kind, namespace: ns, name: base, action: action, ruleIndex: rule,
+                isStaged: kind.isStaged, format: .v2,
+                raw: "0|\(r.tier ?? "default")|\(kind.rawValue):\(name)|\(action.rawValue)|\(rule)")
+        }
+        switch r.outcome {
+        case .allow: return StagedVerdict(outcome: .allow, source: .simulation, deciding: hit, approximate: false, reason: r.reason)
+        case .deny: return StagedVerdict(outcome: .deny, source: .simulation, deciding: hit, approximate: false, reason: r.reason)
+        case .uncertain:
+            return StagedVerdict(
+                outcome: .unknown, source: .simulation, deciding: nil, approximate: false,
+                reason: "simulation uncertain: " + (r.reason ?? "?"))
         }
     }
 
@@ -245,9 +306,10 @@ public struct ReadinessAnalyzer {
         var services: [Int64: String] = [:]
         var hosts: [Int64: String] = [:]
         var lists: [Int64: [String]] = [:]
+        var servicePortNames: [Int64: String] = [:]
     }
 
-    private func dictionaries() throws -> Names {
+    func dictionaries() throws -> Names {
         try store.read { db in
             var n = Names()
             for row in try Row.fetchAll(
@@ -260,6 +322,7 @@ public struct ReadinessAnalyzer {
             }
             for row in try Row.fetchAll(db, sql: "SELECT id, namespace, name, port_name FROM service") {
                 let ns: String? = row[1], name: String? = row[2], port: String? = row[3]
+                if let port { n.servicePortNames[row[0]] = port }
                 if let name, name != "-" {
                     n.services[row[0]] = "\(ns ?? "-")/\(name)" + ((port.map { $0 == "-" ? "" : ":" + $0 }) ?? "")
                 }

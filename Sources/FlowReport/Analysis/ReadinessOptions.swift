@@ -1,4 +1,20 @@
 import FlowLog
+import FlowPolicy
+import FlowQuery
+
+/// Policy simulation in a report: everywhere (`flowq simulate`) or only where the log has no trace
+/// (`flowq report --policies`).
+public struct Simulation: Sendable {
+    public enum Mode: Sendable { case everywhere, whereUnknown }
+
+    public var simulator: PolicySimulator
+    public var mode: Mode
+
+    public init(simulator: PolicySimulator, mode: Mode) {
+        self.simulator = simulator
+        self.mode = mode
+    }
+}
 
 /// What a readiness analysis looks at.
 public struct ReadinessOptions: Sendable {
@@ -14,6 +30,10 @@ public struct ReadinessOptions: Sendable {
     public var noise: [NoiseRule]
     /// "now" for the report's timestamp, Unix seconds.
     public var now: Int64
+    /// Evaluate Calico policy YAML against the flows.
+    public var simulation: Simulation?
+    /// Only lines matching this predicate (a compiled KQL query).
+    public var filter: SQLFragment?
 
     public init(
         since: Int64? = nil, until: Int64? = nil, minimumWindowHours: Double = 24, enforcing: StagedSelection? = nil,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowLog
+import FlowPolicy
 import FlowReport
 import FlowStore
 import Foundation
@@ -40,11 +41,21 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "An earlier JSON report: list new and resolved connections.")
     var compare: String?
 
+    @Option(name: .customLong("policies"), help: "Policy YAML: simulate it wherever the log has no trace to decide from.")
+    var policyPaths: [String] = []
+
     func run() throws {
         guard ["md", "markdown", "html", "json"].contains(format) else { throw fail("--format must be md, html or json") }
+        var simulation: Simulation? = nil
+        if !policyPaths.isEmpty {
+            let set = try loadPolicies(policyPaths)
+            simulation = Simulation(
+                simulator: PolicySimulator(set, enforcing: policies.isEmpty ? nil : StagedSelection(policies)),
+                mode: .whereUnknown)
+        }
         let report = try ReportCommand.build(
             db: db, window: window, policies: policies, minWindow: minWindow, felixConfig: felixConfig,
-            expected: expected, compare: compare)
+            expected: expected, compare: compare, simulation: simulation)
         let text: String
         switch format {
         case "html": text = HTMLRenderer.render(report)
@@ -69,9 +80,10 @@ struct ReportCommand: ParsableCommand {
     /// Builds a report.
     static func build(
         db: String, window: TimeWindow, policies: [String], minWindow: String, felixConfig: String?, expected: String?,
-        compare: String?
+        compare: String?, simulation: Simulation? = nil
     ) throws -> ReadinessReport {
         var options = try readinessOptions(policies: policies, minWindow: minWindow, felixConfig: felixConfig, expected: expected)
+        options.simulation = simulation
         options.since = try window.since.map { try TimeWindow.seconds($0, roundUp: false, flag: "--since") }
         options.until = try window.until.map { try TimeWindow.seconds($0, roundUp: true, flag: "--until") }
         let store = try withUserErrors { try SQLiteStore(path: db, readOnly: true) }

@@ -1,0 +1,14 @@
+/// A policy file that cannot be used: the file, the line, and what is wrong.
+public struct PolicyLoadError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var file: String
+    public var line: Int
+    public var message: String
+
+    public init(file: String, line: Int, _ message: String) {
+        self.file = file
+        self.line = line
+        self.message = message
+    }
+
+    public var description: String { "\(file):\(line): \(message)" }
+}
