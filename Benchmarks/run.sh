@@ -58,7 +58,7 @@ query() {
     ts=()
     for i in 1 2 3; do ts+=("$(secs "$flowq" query "$free" --db "$dir/10m.db" --count)"); done
     printf 'free-text wildcard --count (%s): median %.3f s over 3 runs\n' "$free" "$(printf '%s\n' "${ts[@]}" | median)"
-    local files; files=$(find "$dir/10m" -name flows.log | sort)
+    local files; files=$(find "$dir/10m" -name flows.log | sort | tr '\n' ' ')
     # jq baselines over the same JSON lines (one run each: they take minutes).
     local t
     t=$(secs sh -c "cat $files | jq -c 'select(((.policies.pending_policies // []) | any(test(\"staged\"))) and .action == \"allow\" and .dest_namespace == \"stars\")' | head -1000")

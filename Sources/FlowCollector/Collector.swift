@@ -167,6 +167,7 @@ public final class Collector: Service, @unchecked Sendable {
                     break
                 }
             }
+            if lastRetention > Date().addingTimeInterval(-1) { try store.deleteRollups(endedBefore: cutoff) }
             if deleted > 0 {
                 Counter(label: "flowq_flows_deleted_total").increment(by: deleted)
                 logger.info("retention deleted old flows", metadata: ["deleted": "\(deleted)", "before": "\(cutoff)"])

@@ -34,9 +34,10 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 try db.execute(sql: "PRAGMA secure_delete = OFF")
             }
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            try db.execute(sql: readOnly ? "PRAGMA cache_size = -32768" : "PRAGMA cache_size = -65536")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
-            try db.execute(sql: "PRAGMA mmap_size = 268435456")
+            // Readers use the page cache through read(2): a memory map would count towards the resident set.
+            try db.execute(sql: "PRAGMA mmap_size = 0")
             db.add(function: SQLiteStore.ipKeyFunction)
         }
         do {
@@ -142,6 +143,7 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
         let stmt = try db.makeStatement(sql: FlowColumns.insertSQL)
         let s = stmt.sqliteStatement
         let hostID = try host.map { try dictionaries.host($0, db, &added) }
+        var rollup = Rollup()
         for r in records {
             sqlite3_reset(s)
             var col: Int32 = 1
@@ -171,16 +173,19 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
                 namespace: r[.destServiceNamespace], name: r[.destServiceName], portName: r[.destServicePort],
                 portNum: r[.destServicePortNum], db, &added)
             let trace = try r.policies.map { try dictionaries.trace($0, db, &added) }
-            int(try dictionaries.conn(
+            let connID = try dictionaries.conn(
                 .init(
                     hostID: host, srcEp: src, dstEp: dst, destPort: r[.destPort], proto: r[.proto], serviceID: service,
-                    action: r[.action], reporter: r[.reporter], traceID: trace), db, &added))
+                    action: r[.action], reporter: r[.reporter], traceID: trace), db, &added)
+            int(connID)
             text(r[.sourceIP])
             text(r[.sourceName])
             int(r[.sourcePort])
             text(r[.destIP])
             text(r[.destName])
-            int(try r[.destDomains].map { try dictionaries.stringList($0, db, &added) })
+            let domainsID = try r[.destDomains].map { try dictionaries.stringList($0, db, &added) }
+            int(domainsID)
+            rollup.add(r, conn: connID, domains: domainsID)
             text(r[.natOutgoingPorts].map { JSONText.array($0, numeric: true) })
             text(r[.processName])
             text(r[.processID])
@@ -194,9 +199,21 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
         }
+        try rollup.store(db)
     }
 
     // MARK: Retention
+
+    /// Deletes the hourly roll-ups of hours that ended before `cutoff` (with the lines they summarise).
+    public func deleteRollups(endedBefore cutoff: Int64) throws {
+        do {
+            try dbQueue.write { db in
+                try db.execute(sql: "DELETE FROM conn_hour WHERE hour < ?", arguments: [cutoff / 3600])
+            }
+        } catch {
+            throw StoreError.from(error, doing: "delete old roll-ups")
+        }
+    }
 
     /// Deletes at most `limit` of the oldest flows that started before `cutoff` (Unix seconds), in one short
     /// transaction; returns how many were deleted. Called repeatedly, it never stalls ingest for long.

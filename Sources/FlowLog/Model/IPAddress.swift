@@ -24,6 +24,33 @@ public enum IPAddress {
         return (low, high)
     }
 
+    /// The canonical text of a key (RFC 5952 for IPv6, dotted quad for IPv4 and IPv4-mapped), as Go prints it.
+    public static func text(_ key: [UInt8]) -> String {
+        if key[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF][...] {
+            return key[12...].map(String.init).joined(separator: ".")
+        }
+        var groups: [UInt16] = []
+        for i in stride(from: 0, to: 16, by: 2) { groups.append(UInt16(key[i]) << 8 | UInt16(key[i + 1])) }
+        // The longest run of two or more zero groups becomes "::" (the first, on a tie).
+        var best = (start: -1, length: 0)
+        var i = 0
+        while i < 8 {
+            if groups[i] == 0 {
+                var j = i
+                while j < 8 && groups[j] == 0 { j += 1 }
+                if j - i > best.length && j - i >= 2 { best = (i, j - i) }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        let hex = groups.map { String($0, radix: 16) }
+        if best.start < 0 { return hex.joined(separator: ":") }
+        let head = hex[0..<best.start].joined(separator: ":")
+        let tail = hex[(best.start + best.length)...].joined(separator: ":")
+        return head + "::" + tail
+    }
+
     /// Whether `ip` is inside `cidr` (a bare address counts as /32 or /128).
     public static func contains(cidr: String, _ ip: String) -> Bool {
         let block = cidr.contains("/") ? cidr : cidr + (cidr.contains(":") ? "/128" : "/32")

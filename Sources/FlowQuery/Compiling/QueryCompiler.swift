@@ -209,6 +209,17 @@ public struct QueryCompiler {
                 guard let (lo, hi) = IPAddress.cidr(text) else {
                     throw QuerySyntaxError(.badValue, "\(f.name) expects an IP or CIDR, got \"\(text)\"", offset: v.offset)
                 }
+                // Octet-aligned IPv4 blocks are a text prefix: no call back into Swift for every line.
+                if lo[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF][...], let bits = Int(text.split(separator: "/").last ?? ""),
+                    bits % 8 == 0
+                {
+                    if bits == 0 {
+                        return "(\(x) NOT LIKE '%:%' OR \(x) LIKE '::ffff:%')"
+                    }
+                    let prefix = lo[12..<(12 + bits / 8)].map(String.init).joined(separator: ".")
+                    bindings += [.text(bits == 32 ? prefix : prefix + ".*"), .text("::ffff:" + (bits == 32 ? prefix : prefix + ".*"))]
+                    return "(\(x) GLOB ? OR \(x) GLOB ?)"
+                }
                 bindings += [.blob(lo), .blob(hi)]
                 return "flowq_ip_key(\(x)) BETWEEN ? AND ?"
             }
@@ -217,8 +228,16 @@ public struct QueryCompiler {
                     .badValue, "\(f.name) expects an IP address or CIDR, got \"\(text)\"", offset: v.offset,
                     hint: "for a partial address use a wildcard (10.0.*) or a CIDR (10.0.0.0/16)")
             }
-            bindings.append(.blob(key))
-            return "flowq_ip_key(\(x)) = ?"
+            // IPv4 has one text form (Felix writes IPv4-mapped addresses as dotted quads too): compare the text,
+            // which SQLite does without calling back into Swift for every line.
+            if key[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF][...] {
+                bindings += [.text(key[12...].map(String.init).joined(separator: ".")), .text("::ffff:" + key[12...].map(String.init).joined(separator: "."))]
+                return "\(x) IN (?, ?)"
+            }
+            // IPv6: the canonical text first; other spellings of the same address through the key function, which
+            // only lines holding an IPv6 address reach.
+            bindings += [.text(IPAddress.text(key)), .blob(key)]
+            return "(\(x) = ? OR (\(x) LIKE '%:%' AND flowq_ip_key(\(x)) = ?))"
         case .date:
             let (lo, hi) = try dateRange(v, f)
             bindings += [.int(lo), .int(hi)]
@@ -290,26 +309,61 @@ public struct QueryCompiler {
 
     private mutating func freeText(_ v: Term) throws(QuerySyntaxError) -> String {
         if v.isLoneWildcard { return "1" }
-        var parts: [String] = []
         let text = v.text
-        for f in FieldCatalogue.fields {
+        // Lenient, as Elasticsearch's multi_match: only values that can be an address reach IP fields (a pattern
+        // only when its text could be part of one), and only numbers reach number fields.
+        let ipLike = v.pieces?.allSatisfy { piece in
+            if case .text(let t) = piece { return t.allSatisfy { $0.isHexDigit || $0 == "." || $0 == ":" } }
+            return true
+        } ?? (text.flatMap(IPAddress.key) != nil)
+        let numeric = text.map { Int64($0) != nil } ?? false
+        func wanted(_ f: Field) -> Bool {
             switch f.type.elementType {
-            case .keyword:
-                parts.append(try predicate(f) { (c: inout QueryCompiler, x: String) throws(QuerySyntaxError) in
-                    try c.keywordCondition(x, v)
-                })
-            case .ip:
-                // Lenient, as Elasticsearch's multi_match: only values that can be an IP reach IP fields.
-                if v.pieces != nil || text.flatMap(IPAddress.key) != nil {
-                    parts.append(try fieldMatch(f, v))
-                }
-            case .number:
-                if let text, Int64(text) != nil { parts.append(try fieldMatch(f, v)) }
-            default:
-                continue
+            case .keyword: return true
+            case .ip: return ipLike
+            case .number: return numeric
+            default: return false
             }
         }
-        return "(" + parts.joined(separator: " OR ") + ")"
+        // Fields of the conn dictionary and its joins: one subquery, matched once per distinct connection.
+        var connParts: [String] = []
+        var lineParts: [String] = []
+        for f in FieldCatalogue.fields where wanted(f) {
+            if let expr = Self.connScoped(f) {
+                connParts.append(try elementOrValue(f, expr, v))
+            }
+        }
+        let connSQL = connParts.isEmpty ? [] : [
+            "f.conn_id IN (SELECT c.id FROM conn c LEFT JOIN host h ON h.id = c.host_id "
+                + "LEFT JOIN endpoint se ON se.id = c.src_ep LEFT JOIN label_set sl ON sl.id = se.labels_id "
+                + "LEFT JOIN endpoint de ON de.id = c.dst_ep LEFT JOIN label_set dl ON dl.id = de.labels_id "
+                + "LEFT JOIN service sv ON sv.id = c.service_id LEFT JOIN policy_trace pt ON pt.id = c.trace_id "
+                + "WHERE " + connParts.joined(separator: " OR ") + ")",
+        ]
+        // Then the per-line fields.
+        for f in FieldCatalogue.fields where wanted(f) && Self.connScoped(f) == nil {
+            lineParts.append(try fieldMatch(f, v))
+        }
+        return "(" + (connSQL + lineParts).joined(separator: " OR ") + ")"
+    }
+
+    /// The SQL of a field inside the conn subquery of free text (aliases `c`, `h`, `se`, `de`, `sl`, `dl`, `sv`,
+    /// `pt`), or `nil` for fields stored per line.
+    static func connScoped(_ f: Field) -> String? {
+        switch f.storage {
+        case .conn, .endpoint, .service, .host: return f.valueSQL
+        case .labels, .policies: return f.valueSQL
+        default: return nil
+        }
+    }
+
+    /// A condition on a conn-scoped field: multi-valued fields match any element of their JSON array.
+    private mutating func elementOrValue(_ f: Field, _ expr: String, _ v: Term) throws(QuerySyntaxError) -> String {
+        if f.type.isMultiValued {
+            let inner = try matchCondition(f.type.elementType, f, "j.value", v)
+            return "EXISTS (SELECT 1 FROM json_each(\(expr)) j WHERE \(inner))"
+        }
+        return try matchCondition(f.type.elementType, f, expr, v)
     }
 
     // MARK: Values

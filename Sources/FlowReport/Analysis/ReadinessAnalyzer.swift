@@ -164,12 +164,95 @@ public struct ReadinessAnalyzer {
             guard let t = c.traceID else { return true }
             return (c.action == "allow" && deny.contains(t)) || (c.action == "deny" && allow.contains(t)) || unknown.contains(t)
         }.map(\.key)
-        return try groups(for: affected, conns)
+        let breaking = Set(conns.filter { _, c in c.action == "allow" && (c.traceID.map(deny.contains) ?? false) }.map(\.key))
+        return try groups(for: affected, conns, candidatesForNoise: options.simulation == nil ? breaking : nil)
     }
 
     /// The lines of these connections, grouped by connection, hour, loopback, network addresses and noise.
-    func groups(for affected: [Int64], _ conns: [Int64: Conn]) throws -> [Group] {
+    /// Read from the hourly roll-up unless a query filter or a simulation needs the lines themselves.
+    func groups(
+        for affected: [Int64], _ conns: [Int64: Conn], candidatesForNoise: Set<Int64>? = nil, fromLines: Bool = false
+    ) throws -> [Group] {
         guard !affected.isEmpty else { return [] }
+        if options.filter == nil && options.simulation == nil && !fromLines {
+            return try rollupGroups(affected, conns, noiseCandidates: candidatesForNoise ?? Set(affected))
+        }
+        return try lineGroups(affected, conns)
+    }
+
+    private func hourFilter() -> (String, [SQLValue]) {
+        var parts: [String] = []
+        var values: [SQLValue] = []
+        if let since = options.since {
+            parts.append("ch.hour >= ?")
+            values.append(.int(since / 3600))
+        }
+        if let until = options.until {
+            parts.append("ch.hour <= ?")
+            values.append(.int(until / 3600))
+        }
+        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
+    }
+
+    private func idList(_ ids: some Sequence<Int64>) -> String { "(" + ids.sorted().map(String.init).joined(separator: ",") + ")" }
+
+    private func rollupGroups(_ affected: [Int64], _ conns: [Int64: Conn], noiseCandidates: Set<Int64>) throws -> [Group] {
+        let (time, timeArgs) = hourFilter()
+        let noise = try noiseKeys(Array(noiseCandidates.intersection(affected)), conns)
+        return try store.read { db in
+            var domains: [Int64: [Int64]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT conn_id, domains_id FROM conn_domains WHERE conn_id IN \(idList(affected))") {
+                domains[row[0], default: []].append(row[1])
+            }
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT ch.conn_id, ch.loopback, ch.hour, nullif(ch.src_net_ip, ''), nullif(ch.dst_net_ip, ''), ch.lines,
+                        ch.flows, ch.bytes, ch.first, ch.last, ch.src_ip_min, ch.src_ip_max, ch.dst_ip_min, ch.dst_ip_max
+                    FROM conn_hour ch WHERE ch.conn_id IN \(idList(affected)) AND \(time)
+                    """, arguments: SQLiteStore.arguments(timeArgs)
+            ).map { row in
+                let id: Int64 = row[0]
+                let c = conns[id] ?? Conn()
+                let srcNet: String? = row[3], dstNet: String? = row[4]
+                let ips = { (a: String?, b: String?) in Array(Set([a, b].compactMap { $0 })).sorted() }
+                return Group(
+                    traceID: c.traceID, action: c.action, reporter: c.reporter, srcEp: c.srcEp, dstEp: c.dstEp, port: c.port,
+                    proto: c.proto, serviceID: c.serviceID, hostID: c.hostID, loopback: (row[1] as Int64?) == 1,
+                    noise: noise[NoiseKey(conn: id, srcNet: srcNet ?? "", dstNet: dstNet ?? "")], hour: row[2], lines: row[5],
+                    flows: row[6], bytes: row[7], first: row[8] ?? 0, last: row[9] ?? 0, sourceIPs: ips(row[10], row[11]),
+                    destIPs: ips(row[12], row[13]), domainIDs: domains[id] ?? [], netSourceIP: srcNet, netDestIP: dstNet)
+            }
+        }
+    }
+
+    struct NoiseKey: Hashable {
+        var conn: Int64
+        var srcNet: String
+        var dstNet: String
+    }
+
+    /// Which connections (and network addresses) match a noise rule: evaluated on the lines of the candidate
+    /// connections only (those that would be denied).
+    private func noiseKeys(_ candidates: [Int64], _ conns: [Int64: Conn]) throws -> [NoiseKey: Int] {
+        guard !candidates.isEmpty, !options.noise.isEmpty else { return [:] }
+        let (srcNet, dstNet) = try netAddressColumns(conns)
+        let (time, timeArgs) = timeFilter()
+        var out: [NoiseKey: Int] = [:]
+        for (i, rule) in options.noise.enumerated().reversed() {
+            let frag = try QueryCompiler.compile(try KQLParser.parse(rule.query), options: .init(now: options.now * 1000))
+            let sql = """
+                SELECT DISTINCT f.conn_id, ifnull(\(srcNet), ''), ifnull(\(dstNet), '') FROM flow f
+                WHERE f.conn_id IN \(idList(candidates)) AND \(time) AND \(frag.sql)
+                """
+            let rows = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: SQLiteStore.arguments(timeArgs + frag.bindings)) }
+            for row in rows { out[NoiseKey(conn: row[0], srcNet: row[1], dstNet: row[2])] = i }
+        }
+        return out
+    }
+
+    /// Groups computed from the lines (query filters and simulations).
+    private func lineGroups(_ affected: [Int64], _ conns: [Int64: Conn]) throws -> [Group] {
         var noiseSQL: [String] = []
         var noiseArgs: [SQLValue] = []
         for rule in options.noise {
@@ -188,11 +271,15 @@ public struct ReadinessAnalyzer {
         let loopback = "(f.source_ip LIKE '127.%' OR f.source_ip = '::1' OR f.dest_ip LIKE '127.%' OR f.dest_ip = '::1')"
         let keyCount = 5 + max(noiseSQL.count, 1)
         let n = keyCount
+        // Every address is needed only to simulate `nets` rules; otherwise the lowest and highest are evidence enough.
+        let ipColumns = options.simulation != nil
+            ? "group_concat(DISTINCT f.source_ip), group_concat(DISTINCT f.dest_ip)"
+            : "min(f.source_ip) || ifnull(',' || nullif(max(f.source_ip), min(f.source_ip)), ''), "
+                + "min(f.dest_ip) || ifnull(',' || nullif(max(f.dest_ip), min(f.dest_ip)), '')"
         let sql = """
             SELECT f.conn_id, \(loopback), f.start_time / 3600, \(srcNet), \(dstNet), \(noiseColumns),
                 count(*), sum(COALESCE(f.num_flows, 1)), sum(COALESCE(f.bytes_in, 0) + COALESCE(f.bytes_out, 0)),
-                min(f.start_time), max(COALESCE(f.end_time, f.start_time)),
-                group_concat(DISTINCT f.source_ip), group_concat(DISTINCT f.dest_ip), group_concat(DISTINCT f.domains_id)
+                min(f.start_time), max(COALESCE(f.end_time, f.start_time)), \(ipColumns), group_concat(DISTINCT f.domains_id)
             FROM flow f
             WHERE \(time) AND f.conn_id IN (\(affected.sorted().map(String.init).joined(separator: ",")))
             GROUP BY \((1...keyCount).map(String.init).joined(separator: ", "))
@@ -282,11 +369,10 @@ public struct ReadinessAnalyzer {
             return okVerdict[t]!
         }.map(\.key)
         guard !candidates.isEmpty else { return }
-        let (time, timeArgs) = timeFilter()
-        let (srcNet, dstNet) = try netAddressColumns(conns)
+        let (time, timeArgs) = hourFilter()
         let sql = """
-            SELECT f.conn_id, \(srcNet), \(dstNet) FROM flow f
-            WHERE \(time) AND f.conn_id IN (\(candidates.sorted().map(String.init).joined(separator: ",")))
+            SELECT ch.conn_id, nullif(ch.src_net_ip, ''), nullif(ch.dst_net_ip, '') FROM conn_hour ch
+            WHERE \(time) AND ch.conn_id IN \(idList(candidates))
             GROUP BY 1, 2, 3
             """
         let rows = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: SQLiteStore.arguments(timeArgs)) }
@@ -336,34 +422,27 @@ public struct ReadinessAnalyzer {
     }
 
     private func hostEvidence(_ hosts: [Int64: String]) throws -> [ReadinessReport.HostEvidence] {
-        let (time, timeArgs) = timeFilter()
-        return try store.read { db in
-            var out: [ReadinessReport.HostEvidence] = []
-            for (id, name) in hosts.sorted(by: { $0.value < $1.value }) {
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT min(f.start_time), max(f.start_time), count(*) FROM flow f
-                        WHERE f.conn_id IN (SELECT id FROM conn WHERE host_id = ?) AND \(time)
-                        """, arguments: StatementArguments([id]) + SQLiteStore.arguments(timeArgs))
-                let first: Int64? = row?[0]
-                let lastStart: Int64? = row?[1]
-                let lines: Int64 = row?[2] ?? 0
-                var last = lastStart
-                if let ls = lastStart {
-                    last = try Int64.fetchOne(
-                        db,
-                        sql: """
-                            SELECT max(COALESCE(end_time, start_time)) FROM flow
-                            WHERE start_time = ? AND conn_id IN (SELECT id FROM conn WHERE host_id = ?)
-                            """, arguments: [ls, id]) ?? ls
-                }
-                let hours = first.flatMap { f in last.map { Double($0 - f) / 3600 } } ?? 0
-                out.append(ReadinessReport.HostEvidence(
-                    host: name, firstSeen: first, lastSeen: last, hours: (hours * 10).rounded() / 10, lines: lines,
-                    sufficient: lines > 0 && hours >= options.minimumWindowHours))
-            }
-            return out
+        let (time, timeArgs) = hourFilter()
+        let rows = try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.host_id, min(ch.first), max(ch.last), sum(ch.lines) FROM conn_hour ch JOIN conn c ON c.id = ch.conn_id
+                    WHERE \(time) GROUP BY c.host_id
+                    """, arguments: SQLiteStore.arguments(timeArgs))
+        }
+        var byHost: [Int64: (Int64?, Int64?, Int64)] = [:]
+        for row in rows {
+            guard let id = row[0] as Int64? else { continue }
+            byHost[id] = (row[1], row[2], row[3] ?? 0)
+        }
+        return hosts.sorted(by: { $0.value < $1.value }).map { id, name in
+            let (first, last, lines) = byHost[id] ?? (nil, nil, 0)
+            let hours = first.flatMap { f in last.map { Double($0 - f) / 3600 } } ?? 0
+            return ReadinessReport.HostEvidence(
+                host: name, firstSeen: first, lastSeen: last, hours: (hours * 10).rounded() / 10, lines: lines,
+                sufficient: lines > 0 && hours >= options.minimumWindowHours)
         }
     }
+
 }

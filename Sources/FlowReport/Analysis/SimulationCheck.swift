@@ -33,7 +33,7 @@ extension ReadinessAnalyzer {
         let verdicts = try traceVerdicts()
         let conns = try conns()
         let names = try dictionaries()
-        let groups = try groups(for: Array(conns.keys), conns)
+        let groups = try groups(for: Array(conns.keys), conns, fromLines: true)
         let enforcedSim = PolicySimulator(set, includeStaged: false)
         let pendingSim = PolicySimulator(set, enforcing: enforcing)
         var out = SimulationAgreement()
