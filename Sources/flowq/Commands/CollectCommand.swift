@@ -52,14 +52,7 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(name: .customLong("policy"), help: "Scheduled reports: enforce only these staged policies.")
     var policies: [String] = []
 
-    @Option(help: "Scheduled reports: hours each host needs.")
-    var minWindow: String = "24h"
-
-    @Option(help: "Scheduled reports: FelixConfiguration YAML with failsafe ports.")
-    var felixConfig: String?
-
-    @Option(help: "Scheduled reports: YAML list of {query, reason} for expected denials.")
-    var expected: String?
+    @OptionGroup(title: "Scheduled reports") var flags: ReadinessFlags
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel: String = "info"
@@ -69,8 +62,7 @@ struct CollectCommand: AsyncParsableCommand {
         let retainSeconds = try retain.map { try Self.seconds($0, flag: "--retain") }
         let reportEvery = try self.reportEvery.map { try Self.seconds($0, flag: "--report-every") }
         if reportEvery != nil && reportDir == nil { throw fail("--report-every needs --report-dir") }
-        let reportOptions = try ReportCommand.readinessOptions(
-            policies: policies, minWindow: minWindow, felixConfig: felixConfig, expected: expected)
+        let reportOptions = try flags.options(policies: policies)
         LoggingSystem.bootstrap { label in
             var h = StreamLogHandler.standardError(label: label)
             h.logLevel = level

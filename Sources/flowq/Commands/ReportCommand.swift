@@ -20,23 +20,12 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var window: TimeWindow
 
-    @Option(help: "Output: md, html or json.")
-    var format: String = "md"
-
-    @Option(help: "Write the report to this file instead of stdout.")
-    var out: String?
+    @OptionGroup var output: ReportOutput
 
     @Option(name: .customLong("policy"), help: "Enforce only these staged policies (repeatable, * wildcards).")
     var policies: [String] = []
 
-    @Option(help: "Hours of flows each host needs for a verdict other than INSUFFICIENT EVIDENCE.")
-    var minWindow: String = "24h"
-
-    @Option(help: "A FelixConfiguration YAML whose failsafe ports replace the defaults.")
-    var felixConfig: String?
-
-    @Option(help: "A YAML list of {query, reason}: KQL for traffic that is expected to be denied.")
-    var expected: String?
+    @OptionGroup var flags: ReadinessFlags
 
     @Option(help: "An earlier JSON report: list new and resolved connections.")
     var compare: String?
@@ -45,7 +34,6 @@ struct ReportCommand: ParsableCommand {
     var policyPaths: [String] = []
 
     func run() throws {
-        guard ["md", "markdown", "html", "json"].contains(format) else { throw fail("--format must be md, html or json") }
         var simulation: Simulation? = nil
         if !policyPaths.isEmpty {
             let set = try loadPolicies(policyPaths)
@@ -53,37 +41,14 @@ struct ReportCommand: ParsableCommand {
                 simulator: PolicySimulator(set, enforcing: policies.isEmpty ? nil : StagedSelection(policies)),
                 mode: .whereUnknown)
         }
-        let report = try ReportCommand.build(
-            db: db, window: window, policies: policies, minWindow: minWindow, felixConfig: felixConfig,
-            expected: expected, compare: compare, simulation: simulation)
-        let text: String
-        switch format {
-        case "html": text = HTMLRenderer.render(report)
-        case "json": text = try JSONRenderer.render(report)
-        default: text = MarkdownRenderer.render(report)
-        }
-        if let out {
-            do {
-                try text.write(toFile: out, atomically: true, encoding: .utf8)
-            } catch {
-                throw fail("cannot write \(out): \(error.localizedDescription)")
-            }
-            Terminal.error("flowq: \(report.verdict.rawValue): report written to \(out)")
-        } else {
-            var o = StdoutBuffer()
-            o.write(text)
-            o.flush()
-        }
-        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+        var options = try flags.options(policies: policies)
+        options.simulation = simulation
+        try output.emit(try ReportCommand.build(db: db, window: window, options: options, compare: compare))
     }
 
     /// Builds a report.
-    static func build(
-        db: String, window: TimeWindow, policies: [String], minWindow: String, felixConfig: String?, expected: String?,
-        compare: String?, simulation: Simulation? = nil
-    ) throws -> ReadinessReport {
-        var options = try readinessOptions(policies: policies, minWindow: minWindow, felixConfig: felixConfig, expected: expected)
-        options.simulation = simulation
+    static func build(db: String, window: TimeWindow, options: ReadinessOptions, compare: String?) throws -> ReadinessReport {
+        var options = options
         options.since = try window.since.map { try TimeWindow.seconds($0, roundUp: false, flag: "--since") }
         options.until = try window.until.map { try TimeWindow.seconds($0, roundUp: true, flag: "--until") }
         let store = try withUserErrors { try SQLiteStore(path: db, readOnly: true) }

@@ -32,34 +32,18 @@ struct SimulateCommand: ParsableCommand {
     @OptionGroup var window: TimeWindow
     @OptionGroup var queryOptions: QueryOptions
 
-    @Option(help: "Output: md, html or json.")
-    var format: String = "md"
-
-    @Option(help: "Write to this file instead of stdout.")
-    var out: String?
-
-    @Option(help: "Hours of flows each host needs.")
-    var minWindow: String = "24h"
-
-    @Option(help: "A FelixConfiguration YAML whose failsafe ports replace the defaults.")
-    var felixConfig: String?
-
-    @Option(help: "A YAML list of {query, reason} for expected denials.")
-    var expected: String?
+    @OptionGroup var output: ReportOutput
+    @OptionGroup var flags: ReadinessFlags
 
     @Flag(help: "Compare the simulator with the logged traces and print the agreement rate.")
     var check = false
 
     func run() throws {
         guard !policyPaths.isEmpty else { throw fail("give the policies with --policies FILE_OR_DIR") }
-        guard ["md", "markdown", "html", "json"].contains(format) else { throw fail("--format must be md, html or json") }
         let set = try loadPolicies(policyPaths)
-        var options = try ReportCommand.readinessOptions(
-            policies: enforce, minWindow: minWindow, felixConfig: felixConfig, expected: expected)
-        if felixConfig == nil, let inbound = set.failsafeInbound {
-            options.failsafes.inbound = inbound.compactMap(Self.entry)
-        }
-        if felixConfig == nil, let outbound = set.failsafeOutbound { options.failsafes.outbound = outbound.compactMap(Self.entry) }
+        var options = try flags.options(policies: enforce)
+        if flags.felixConfig == nil, let inbound = set.failsafeInbound { options.failsafes.inbound = inbound.compactMap(Self.entry) }
+        if flags.felixConfig == nil, let outbound = set.failsafeOutbound { options.failsafes.outbound = outbound.compactMap(Self.entry) }
         options.since = try window.since.map { try TimeWindow.seconds($0, roundUp: false, flag: "--since") }
         options.until = try window.until.map { try TimeWindow.seconds($0, roundUp: true, flag: "--until") }
         let selection = enforce.isEmpty ? nil : StagedSelection(enforce)
@@ -79,21 +63,7 @@ struct SimulateCommand: ParsableCommand {
             for e in a.examples { print("  disagreement: \(e)") }
             return
         }
-        let report = try withUserErrors { try analyzer.run() }
-        let text: String
-        switch format {
-        case "html": text = HTMLRenderer.render(report)
-        case "json": text = try JSONRenderer.render(report)
-        default: text = MarkdownRenderer.render(report)
-        }
-        if let out {
-            do { try text.write(toFile: out, atomically: true, encoding: .utf8) } catch { throw fail("cannot write \(out)") }
-        } else {
-            var o = StdoutBuffer()
-            o.write(text)
-            o.flush()
-        }
-        if report.exitCode != 0 { throw ExitCode(report.exitCode) }
+        try output.emit(try withUserErrors { try analyzer.run() })
     }
 
     static func entry(_ text: String) -> FailsafePorts.Entry? {
