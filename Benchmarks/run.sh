@@ -3,6 +3,7 @@
 #   Benchmarks/run.sh ingest   # 1,000,000 v2 sample lines, plain and gz, vs a Python loader; peak RSS; store size
 #   Benchmarks/run.sh query    # 10,000,000 lines: the issue's three queries vs jq over the same JSON lines
 #   Benchmarks/run.sh report   # 10,000,000 lines: the readiness report; peak RSS
+#   Benchmarks/run.sh collect  # flowq collect tailing a writer: 1M lines at full speed, then 50k lines/s; lag, RSS
 #   Benchmarks/run.sh decode   # decode-benchmark: decoder and store stages alone
 # Data goes to $BENCH_DIR (default /tmp/flowq-bench); 10M lines take about 18 GB.
 set -euo pipefail
@@ -77,6 +78,12 @@ report() {
     echo "report peak RSS: $(peak_rss_mb "$flowq" report --db "$dir/10m.db" --format json --out "$dir/r.json") MB"
 }
 
+collect() {
+    [ -f "$dir/1m-nohost.log" ] || "$flowq" sample --lines 200000 --era v2 --seed 3 --out "$dir/nohost" >/dev/null
+    [ -f "$dir/1m-nohost.log" ] || cat "$dir"/nohost/*/flows.log > "$dir/1m-nohost.log"
+    python3 Benchmarks/collect_bench.py "$flowq" "$dir/1m-nohost.log" "$dir/collect"
+}
+
 decode() {
     FLOWQ_BENCHMARKS=1 swift build -c release --product decode-benchmark >/dev/null
     [ -f "$dir/1m/flows.log" ] || "$flowq" sample --lines 1000000 --era v2 --seed 1 --out "$dir/1m/flows.log" >/dev/null
@@ -88,7 +95,8 @@ case "${1:-all}" in
     ingest) ingest ;;
     query) query ;;
     report) report ;;
+    collect) collect ;;
     decode) decode ;;
-    all) ingest; query; report ;;
-    *) echo "usage: $0 ingest|query|report|decode|all"; exit 2 ;;
+    all) ingest; query; report; collect ;;
+    *) echo "usage: $0 ingest|query|report|collect|decode|all"; exit 2 ;;
 esac

@@ -21,10 +21,31 @@ struct Rollup {
         var srcMax: String?
         var dstMin: String?
         var dstMax: String?
+
+        mutating func add(_ r: FlowRecord, start: Int64) {
+            lines += 1
+            flows += r[.numFlows] ?? 1
+            bytes += (r[.bytesIn] ?? 0) + (r[.bytesOut] ?? 0)
+            first = min(first, start)
+            last = max(last, r[.endTime] ?? start)
+            if let ip = r[.sourceIP] {
+                if srcMin.map({ ip < $0 }) ?? true { srcMin = ip }
+                if srcMax.map({ ip > $0 }) ?? true { srcMax = ip }
+            }
+            if let ip = r[.destIP] {
+                if dstMin.map({ ip < $0 }) ?? true { dstMin = ip }
+                if dstMax.map({ ip > $0 }) ?? true { dstMax = ip }
+            }
+        }
     }
 
     private var rows: [Key: Value] = [:]
-    private var domains: Set<[Int64]> = []
+    private struct DomainKey: Hashable {
+        var conn: Int64
+        var domains: Int64
+    }
+
+    private var domains: Set<DomainKey> = []
 
     static func loopback(_ ip: String?) -> Bool {
         guard let ip else { return false }
@@ -38,22 +59,9 @@ struct Rollup {
             srcNet: r[.sourceType] == "net" ? (r[.sourceIP] ?? "") : "",
             dstNet: r[.destType] == "net" ? (r[.destIP] ?? "") : "",
             loopback: Self.loopback(r[.sourceIP]) || Self.loopback(r[.destIP]))
-        var v = rows[key] ?? Value()
-        v.lines += 1
-        v.flows += r[.numFlows] ?? 1
-        v.bytes += (r[.bytesIn] ?? 0) + (r[.bytesOut] ?? 0)
-        v.first = min(v.first, start)
-        v.last = max(v.last, r[.endTime] ?? start)
-        if let ip = r[.sourceIP] {
-            if v.srcMin.map({ ip < $0 }) ?? true { v.srcMin = ip }
-            if v.srcMax.map({ ip > $0 }) ?? true { v.srcMax = ip }
-        }
-        if let ip = r[.destIP] {
-            if v.dstMin.map({ ip < $0 }) ?? true { v.dstMin = ip }
-            if v.dstMax.map({ ip > $0 }) ?? true { v.dstMax = ip }
-        }
-        rows[key] = v
-        if let domainsID { domains.insert([conn, domainsID]) }
+        // Modified in place: one lookup, no copy of the value.
+        rows[key, default: Value()].add(r, start: start)
+        if let domainsID { domains.insert(DomainKey(conn: conn, domains: domainsID)) }
     }
 
     func store(_ db: Database) throws {
@@ -76,6 +84,6 @@ struct Rollup {
             ])
         }
         let domain = try db.makeStatement(sql: "INSERT OR IGNORE INTO conn_domains (conn_id, domains_id) VALUES (?, ?)")
-        for d in domains { try domain.execute(arguments: [d[0], d[1]]) }
+        for d in domains { try domain.execute(arguments: [d.conn, d.domains]) }
     }
 }

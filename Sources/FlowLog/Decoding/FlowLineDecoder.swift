@@ -137,10 +137,7 @@ public struct FlowLineDecoder {
         try c.forEachElement { (e: inout JSONCursor) throws(DecodeError) in
             e.skipWhitespace()
             if numeric {
-                let at = e.pos
-                let v = try e.readInt()
-                _ = at
-                items.append(String(v))
+                items.append(String(try e.readInt()))
             } else {
                 guard e.peek() == UInt8(ascii: "\"") else {
                     throw DecodeError(.wrongType, "\(key) must hold strings", at: e.pos)

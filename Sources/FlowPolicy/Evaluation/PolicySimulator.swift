@@ -26,7 +26,6 @@ public struct PolicySimulator: Sendable {
         let flow = SimulatedFlow(
             direction: flow.direction, source: augmented(flow.source), destination: augmented(flow.destination),
             proto: flow.proto)
-        var passedAny = false
         for tier in tiers {
             let policies = set.policies.filter { $0.tier == tier.name && applies($0) }.sorted {
                 ($0.order ?? .infinity, $0.name) < ($1.order ?? .infinity, $1.name)
@@ -59,14 +58,9 @@ public struct PolicySimulator: Sendable {
                     }
                 }
             }
-            if passed {
-                passedAny = true
-                continue
-            }
+            if passed { continue }
             if tier.defaultAction == .deny { return decided(.deny, selected[0], tier, rule: -1) }
-            passedAny = true
         }
-        _ = passedAny
         return profiles(flow, local)
     }
 

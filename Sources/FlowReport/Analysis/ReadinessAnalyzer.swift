@@ -318,7 +318,7 @@ public struct ReadinessAnalyzer {
             let type = ref?.type ?? "net"
             return SimulatedEndpoint(
                 type: type, namespace: ref.flatMap { $0.namespace == "-" ? nil : $0.namespace }, name: ref?.name ?? "-",
-                labels: full.map(labelDictionary) ?? (type == "net" ? nil : nil), ips: ips, port: port, portName: portName,
+                labels: full.map(labelDictionary), ips: ips, port: port, portName: portName,
                 domains: domains)
         }
         let domains = g.domainIDs.flatMap { names.lists[$0] ?? [] }
@@ -329,7 +329,6 @@ public struct ReadinessAnalyzer {
                 g.dstEp, ips: g.netDestIP.map { [$0] } ?? g.destIPs, port: g.port,
                 portName: g.serviceID.flatMap { names.servicePortNames[$0] }, domains: domains),
             proto: g.proto)
-        // Labels an endpoint had in the log: an empty set on a network means "not an endpoint with labels".
         let r = sim.evaluate(flow)
         let hit = r.policy.map { name -> PolicyHit in
             let kind = PolicyKind(rawValue: r.kind ?? "gnp") ?? .globalNetworkPolicy
