@@ -199,4 +199,23 @@ import Testing
         #expect(Self.sql(db, "SELECT offset FROM source_file") == "\(size.int64Value)")
         #expect(Self.sql(db, "SELECT DISTINCT name FROM host") == "node-d")
     }
+
+    @Test func retentionDeletesOldFlowsInChunks() throws {
+        let dir = TempDir()
+        let logs = dir.file("node-r")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        // 12,000 lines from 2001 and 300 from now: the old ones go, the new ones stay.
+        _ = try run(Self.flowq, ["sample", "--lines", "12000", "--start", "1000000000", "--hours", "2", "--out", dir.file("old.log")])
+        let now = Int(Date().timeIntervalSince1970) - 600
+        _ = try run(Self.flowq, ["sample", "--lines", "300", "--seed", "2", "--start", String(now), "--hours", "0", "--out", dir.file("new.log")])
+        let text = try String(contentsOfFile: dir.file("old.log"), encoding: .utf8) + String(contentsOfFile: dir.file("new.log"), encoding: .utf8)
+        try text.write(toFile: (logs as NSString).appendingPathComponent("flows.log"), atomically: true, encoding: .utf8)
+        let db = dir.file("r.db")
+        let p = try Self.start(["--watch", logs, "--db", db, "--retain", "7d"], log: dir.file("r.log"))
+        defer { p.terminate() }
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", "300", seconds: 90), "left: \(Self.sql(db, "SELECT count(*) FROM flow"))")
+        #expect(Self.wait(db, "SELECT sum(lines) FROM conn_hour", "300", seconds: 30))
+        let log = try String(contentsOfFile: dir.file("r.log"), encoding: .utf8)
+        #expect(log.contains("retention deleted old flows"))
+    }
 }
