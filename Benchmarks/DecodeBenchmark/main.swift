@@ -42,7 +42,8 @@ func time(_ name: String, _ count: Int, _ body: () throws -> Void) rethrows {
 }
 
 let decoder = FlowLineDecoder()
-time("scanner decode", lines.count) {
+let only = ProcessInfo.processInfo.environment["BENCH_ONLY"]
+if only == nil { time("scanner decode", lines.count) {
     var n = 0
     data.withUnsafeBytes { raw in
         let base = raw.bindMemory(to: UInt8.self).baseAddress!
@@ -51,15 +52,17 @@ time("scanner decode", lines.count) {
         }
     }
     precondition(n == lines.count)
-}
+} }
 let sample = Array(lines.prefix(max(lines.count / 10, 1)))
 var foundationSamples: [Double] = []
-for _ in 0..<runsCount {
+for _ in 0..<(only == nil ? runsCount : 0) {
     let t0 = Date()
     for r in sample { _ = try JSONSerialization.jsonObject(with: data[r]) }
     foundationSamples.append(Date().timeIntervalSince(t0))
 }
-print(String(format: "JSONSerialization (baseline, %d lines): %.0f lines/s", sample.count, Double(sample.count) / median(foundationSamples)))
+if only == nil {
+    print(String(format: "JSONSerialization (baseline, %d lines): %.0f lines/s", sample.count, Double(sample.count) / median(foundationSamples)))
+}
 
 let dir = FileManager.default.temporaryDirectory.appendingPathComponent("decode-bench-\(getpid())")
 try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -83,10 +86,11 @@ try time("store append only (decoded records, 8192 per transaction)", lines.coun
         i = j
     }
 }
-try time("full ingest into a new store", lines.count) {
+if only == nil { try time("full ingest into a new store", lines.count) {
     run += 1
     let db = dir.appendingPathComponent("b\(run).db").path
     let store = try SQLiteStore(path: db)
     let r = try FileIngestor(store: store, options: .init(host: "bench")).ingest(path: path)
     precondition(r.stored == Int64(lines.count))
+}
 }
