@@ -218,4 +218,42 @@ import Testing
         let log = try String(contentsOfFile: dir.file("r.log"), encoding: .utf8)
         #expect(log.contains("retention deleted old flows"))
     }
+
+    @Test func lockedDatabaseIsLoggedRetriedAndNothingIsLost() throws {
+        let dir = TempDir()
+        let lines = try Self.lines(200, in: dir)
+        let logs = dir.file("node-l")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let active = (logs as NSString).appendingPathComponent("flows.log")
+        try (lines[0..<100].joined(separator: "\n") + "\n").write(toFile: active, atomically: true, encoding: .utf8)
+        let db = dir.file("l.db")
+        let log = dir.file("l.log")
+        let p = try Self.start(["--watch", logs, "--db", db], log: log)
+        defer { p.terminate() }
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", "100", seconds: 30))
+        // Another process holds the write lock for longer than the store's busy timeout (10 s).
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        locker.arguments = ["python3", "-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute('BEGIN EXCLUSIVE')
+            print('locked', flush=True)
+            time.sleep(13)
+            c.execute('COMMIT')
+            """, db]
+        let out = Pipe()
+        locker.standardOutput = out
+        try locker.run()
+        _ = out.fileHandleForReading.availableData  // wait for "locked"
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: active))
+        h.seekToEndOfFile()
+        h.write(Data((lines[100..<200].joined(separator: "\n") + "\n").utf8))
+        try h.close()
+        locker.waitUntilExit()
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", "200", seconds: 60))
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains("locked"), "\(text)")
+        #expect(text.contains("nothing is lost"))
+    }
 }
