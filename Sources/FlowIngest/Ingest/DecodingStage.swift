@@ -1,6 +1,7 @@
 import FlowLog
 import FlowStore
 import Foundation
+import Synchronization
 
 /// The reading half of ingest: decompress, frame lines, decode, and cut batches with their checkpoints.
 ///
@@ -27,6 +28,9 @@ final class DecodingStage: @unchecked Sendable {
     private var skipBelow: Int64
     private var lineNumber: Int64
     private var batch: Batch
+    /// Batches the writer has stored, handed back so that their records are freed on this thread, where they
+    /// were allocated (freeing across threads makes the two threads contend on the allocator).
+    let recycled = Mutex<[[FlowRecord]]>([])
 
     init(path: String, source: any ByteSource, options: FileIngestor.Options, checkpoint: Checkpoint) {
         self.path = path
@@ -55,7 +59,7 @@ final class DecodingStage: @unchecked Sendable {
         // Plain files: frame straight from mapped windows of the file, then read whatever was appended since.
         if let raw = source as? RawFile, let size = raw.size() {
             var offset = framer.lineStart
-            let window = 32 << 20
+            let window = 8 << 20
             while offset < size, let region = raw.map(from: offset, length: Int(min(Int64(window), size - offset))) {
                 var at = region.start
                 while at < region.length {
@@ -103,6 +107,12 @@ final class DecodingStage: @unchecked Sendable {
 
     /// Hands over the current batch and starts the next one.
     private func cut() -> Batch {
+        let stored = recycled.withLock { list -> [[FlowRecord]] in
+            let out = list
+            list.removeAll()
+            return out
+        }
+        _ = stored  // released here, on the decoding thread
         var out = batch
         out.checkpoint = checkpoint
         batch = Batch(checkpoint: checkpoint)

@@ -1,6 +1,7 @@
 import FlowLog
 import FlowStore
 import Foundation
+import Synchronization
 
 /// Reads flow-log files (plain, gzip, zstd) into a store, exactly once per line.
 ///
@@ -111,6 +112,7 @@ public final class FileIngestor {
             }
             result.stored += Int64(batch.records.count)
             result.rejected += Int64(batch.rejects.count)
+            decoding.recycled.withLock { $0.append(batch.records) }
             result.linesRead += Int64(batch.records.count + batch.rejects.count)
             result.alreadyStored += batch.alreadyStored
             result.bytes = batch.bytes
