@@ -28,21 +28,16 @@ public struct FlowLineDecoder {
             while true {
                 let (ks, ke, plain) = try c.scanString()
                 try c.expect(UInt8(ascii: ":"), "':' after a key")
-                let slot = plain ? KeyTable.shared.lookup(c.base + ks, ke - ks) : nil
-                if let slot {
+                // Escape-free keys are matched on their bytes; only keys with escapes are decoded first.
+                let key = plain ? nil : try c.decodeString(from: ks, to: ke)
+                if let slot = key.map({ KeyTable.shared.slots[$0] }) ?? KeyTable.shared.lookup(c.base + ks, ke - ks) {
                     try read(slot, &c, into: &record)
                 } else {
-                    let key = plain
-                        ? String(decoding: UnsafeBufferPointer(start: c.base + ks, count: ke - ks), as: UTF8.self)
-                        : try c.decodeString(from: ks, to: ke)
-                    if let slot = KeyTable.shared.slots[key] {
-                        try read(slot, &c, into: &record)
-                    } else {
-                        let r = try c.skipValue(depth: 1)
-                        let raw = String(decoding: UnsafeBufferPointer(start: c.base + r.lowerBound, count: r.count), as: UTF8.self)
-                        record.extra.removeAll { $0.key == key }
-                        record.extra.append(ExtraField(key: key, rawJSON: raw))
-                    }
+                    let name = key ?? String(decoding: UnsafeBufferPointer(start: c.base + ks, count: ke - ks), as: UTF8.self)
+                    let r = try c.skipValue(depth: 1)
+                    let raw = String(decoding: UnsafeBufferPointer(start: c.base + r.lowerBound, count: r.count), as: UTF8.self)
+                    record.extra.removeAll { $0.key == name }
+                    record.extra.append(ExtraField(key: name, rawJSON: raw))
                 }
                 c.skipWhitespace()
                 if c.peek() == UInt8(ascii: ",") { c.pos += 1; continue }

@@ -7,6 +7,11 @@ public enum IPAddress {
         return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] + v4
     }
 
+    /// The four IPv4 bytes of a key, or `nil` for an IPv6 address (keys hold IPv4 as `::ffff:a.b.c.d`).
+    public static func ipv4(of key: [UInt8]) -> ArraySlice<UInt8>? {
+        key.count == 16 && key[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF][...] ? key[12...] : nil
+    }
+
     /// The lowest and highest keys of a CIDR block (`10.0.0.0/8`, `fd00::/8`), or `nil` if malformed.
     public static func cidr(_ text: String) -> (low: [UInt8], high: [UInt8])? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
@@ -26,9 +31,7 @@ public enum IPAddress {
 
     /// The canonical text of a key (RFC 5952 for IPv6, dotted quad for IPv4 and IPv4-mapped), as Go prints it.
     public static func text(_ key: [UInt8]) -> String {
-        if key[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF][...] {
-            return key[12...].map(String.init).joined(separator: ".")
-        }
+        if let v4 = ipv4(of: key) { return v4.map(String.init).joined(separator: ".") }
         var groups: [UInt16] = []
         for i in stride(from: 0, to: 16, by: 2) { groups.append(UInt16(key[i]) << 8 | UInt16(key[i + 1])) }
         // The longest run of two or more zero groups becomes "::" (the first, on a tie).
@@ -61,7 +64,7 @@ public enum IPAddress {
     /// Whether the address is loopback (127.0.0.0/8 or ::1).
     public static func isLoopback(_ text: String) -> Bool {
         guard let k = key(text) else { return false }
-        if k[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF][...] { return k[12] == 127 }
+        if let v4 = ipv4(of: k) { return v4.first == 127 }
         return k == [UInt8](repeating: 0, count: 15) + [1]
     }
 

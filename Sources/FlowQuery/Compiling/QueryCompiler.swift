@@ -210,13 +210,13 @@ public struct QueryCompiler {
                     throw QuerySyntaxError(.badValue, "\(f.name) expects an IP or CIDR, got \"\(text)\"", offset: v.offset)
                 }
                 // Octet-aligned IPv4 blocks are a text prefix: no call back into Swift for every line.
-                if lo[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF][...], let bits = Int(text.split(separator: "/").last ?? ""),
+                if let v4 = IPAddress.ipv4(of: lo), let bits = Int(text.split(separator: "/").last ?? ""),
                     bits % 8 == 0
                 {
                     if bits == 0 {
                         return "(\(x) NOT LIKE '%:%' OR \(x) LIKE '::ffff:%')"
                     }
-                    let prefix = lo[12..<(12 + bits / 8)].map(String.init).joined(separator: ".")
+                    let prefix = v4.prefix(bits / 8).map(String.init).joined(separator: ".")
                     bindings += [.text(bits == 32 ? prefix : prefix + ".*"), .text("::ffff:" + (bits == 32 ? prefix : prefix + ".*"))]
                     return "(\(x) GLOB ? OR \(x) GLOB ?)"
                 }
@@ -230,8 +230,9 @@ public struct QueryCompiler {
             }
             // IPv4 has one text form (Felix writes IPv4-mapped addresses as dotted quads too): compare the text,
             // which SQLite does without calling back into Swift for every line.
-            if key[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF][...] {
-                bindings += [.text(key[12...].map(String.init).joined(separator: ".")), .text("::ffff:" + key[12...].map(String.init).joined(separator: "."))]
+            if IPAddress.ipv4(of: key) != nil {
+                let text = IPAddress.text(key)
+                bindings += [.text(text), .text("::ffff:" + text)]
                 return "\(x) IN (?, ?)"
             }
             // IPv6: the canonical text first; other spellings of the same address through the key function, which

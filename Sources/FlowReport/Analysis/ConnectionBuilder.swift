@@ -85,11 +85,7 @@ struct ConnectionBuilder {
     }
 
     mutating func add(_ g: ReadinessAnalyzer.Group, verdict: StagedVerdict) {
-        let unknownRef = EndpointRef(type: "-", namespace: "-", name: "-", labels: [])
-        var src = g.srcEp.flatMap { names.endpoints[$0] } ?? unknownRef
-        var dst = g.dstEp.flatMap { names.endpoints[$0] } ?? unknownRef
-        src.ip = g.netSourceIP
-        dst.ip = g.netDestIP
+        let (src, dst) = endpoints(g.srcEp, g.dstEp, netSourceIP: g.netSourceIP, netDestIP: g.netDestIP)
         let proto = g.proto ?? "-"
         let reporter = Self.side(g.reporter)
         let host = g.hostID.flatMap { names.hosts[$0] } ?? "-"
@@ -139,12 +135,21 @@ struct ConnectionBuilder {
 
     /// Lines that enforcement leaves as they are, on a side that otherwise has only unknown lines.
     mutating func settle(srcEp: Int64?, dstEp: Int64?, netSourceIP: String?, netDestIP: String?, port: Int64?, proto: String?, reporter: String?) {
-        var src = srcEp.flatMap { names.endpoints[$0] } ?? EndpointRef(type: "-", namespace: "-", name: "-", labels: [])
-        var dst = dstEp.flatMap { names.endpoints[$0] } ?? EndpointRef(type: "-", namespace: "-", name: "-", labels: [])
-        src.ip = netSourceIP
-        dst.ip = netDestIP
+        let (src, dst) = endpoints(srcEp, dstEp, netSourceIP: netSourceIP, netDestIP: netDestIP)
         guard let acc = byKey[Self.key(src, dst, port: port, proto: proto ?? "-")], let side = acc.sides[Self.side(reporter)] else { return }
         if side.decided == nil { side.decided = .unaffected }
+    }
+
+    /// The source and destination of a connection, networks with their address.
+    private func endpoints(_ srcEp: Int64?, _ dstEp: Int64?, netSourceIP: String?, netDestIP: String?)
+        -> (EndpointRef, EndpointRef)
+    {
+        let unknown = EndpointRef(type: "-", namespace: "-", name: "-", labels: [])
+        var src = srcEp.flatMap { names.endpoints[$0] } ?? unknown
+        var dst = dstEp.flatMap { names.endpoints[$0] } ?? unknown
+        src.ip = netSourceIP
+        dst.ip = netDestIP
+        return (src, dst)
     }
 
     /// Connections with a side that has only unknown lines (their endpoints, for ``settle``).
