@@ -44,6 +44,8 @@ struct Dictionaries {
     private var labelsByAddress: [Int: ([String], Int64)] = [:]
     private var listsByAddress: [Int: ([String], Int64)] = [:]
     private var tracesByAddress: [Int: (PolicyLists, Int64)] = [:]
+    /// Conn ids by the raw identity of a record's connection fields: the fast path of every line.
+    let connsByIdentity = ConnCache()
 
     @inline(__always)
     static func address(_ a: [String]) -> Int {
@@ -60,6 +62,7 @@ struct Dictionaries {
     }
 
     mutating func forget(_ a: Added) {
+        connsByIdentity.removeAll()
         labelsByAddress.removeAll()
         listsByAddress.removeAll()
         tracesByAddress.removeAll()

@@ -7,6 +7,9 @@ enum FlowColumns {
         ![.startTime, .endTime, .sourcePort, .destPort, .destServicePortNum].contains($0)
     }
 
+    /// ``counters`` as indexes into ``FlowRecord/ints``.
+    static let counterIndexes: [Int] = counters.map(\.rawValue)
+
     static let names: [String] =
         [
             "start_time", "end_time", "conn_id", "source_ip", "source_name", "source_port", "dest_ip", "dest_name",

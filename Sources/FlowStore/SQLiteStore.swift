@@ -144,10 +144,20 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
         _ records: [FlowRecord], host: String?, overridingLines: Bool, _ db: Database, _ added: inout Dictionaries.Added
     ) throws {
         let stmt = try db.makeStatement(sql: FlowColumns.insertSQL)
-        let s = stmt.sqliteStatement
         let hostID = try host.map { try dictionaries.host($0, db, &added) }
+        // Records are read in place through a pointer: iterating by value would copy (retain) every field.
+        try records.withUnsafeBufferPointer { buffer in try insert(buffer, stmt, hostID, overridingLines, db, &added) }
+    }
+
+    private func insert(
+        _ buffer: UnsafeBufferPointer<FlowRecord>, _ stmt: Statement, _ hostID: Int64?, _ overridingLines: Bool,
+        _ db: Database, _ added: inout Dictionaries.Added
+    ) throws {
+        let s = stmt.sqliteStatement
         var rollup = Rollup()
-        for r in records {
+        let counterIndexes = FlowColumns.counterIndexes
+        for i in buffer.indices {
+            let record = buffer.baseAddress! + i
             sqlite3_reset(s)
             var col: Int32 = 1
             @inline(__always) func int(_ v: Int64?) {
@@ -163,46 +173,63 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
                 }
                 col += 1
             }
-            int(r[.startTime])
-            int(r[.endTime])
-            let host = overridingLines ? hostID : (try r[.host].map { try dictionaries.host($0, db, &added) } ?? hostID)
-            let src = try dictionaries.endpoint(
-                type: r[.sourceType], namespace: r[.sourceNamespace], nameAggr: r[.sourceNameAggr],
-                labels: r.sourceLabels, db, &added)
-            let dst = try dictionaries.endpoint(
-                type: r[.destType], namespace: r[.destNamespace], nameAggr: r[.destNameAggr], labels: r.destLabels,
-                db, &added)
-            let service = try dictionaries.service(
-                namespace: r[.destServiceNamespace], name: r[.destServiceName], portName: r[.destServicePort],
-                portNum: r[.destServicePortNum], db, &added)
-            let trace = try r.policies.map { try dictionaries.trace($0, db, &added) }
-            let connID = try dictionaries.conn(
-                .init(
-                    hostID: host, srcEp: src, dstEp: dst, destPort: r[.destPort], proto: r[.proto], serviceID: service,
-                    action: r[.action], reporter: r[.reporter], traceID: trace), db, &added)
+            int(record.pointee[.startTime])
+            int(record.pointee[.endTime])
+            let connID: Int64
+            if let cached = dictionaries.connsByIdentity.lookup(record, hostID: hostID, ignoreLineHost: overridingLines) {
+                connID = cached
+            } else {
+                connID = try resolveConn(record.pointee, hostID, overridingLines, db, &added)
+                dictionaries.connsByIdentity.remember(conn: connID, record: record.pointee)
+            }
             int(connID)
-            text(r[.sourceIP])
-            text(r[.sourceName])
-            int(r[.sourcePort])
-            text(r[.destIP])
-            text(r[.destName])
-            let domainsID = try r[.destDomains].map { try dictionaries.stringList($0, db, &added) }
+            text(record.pointee[.sourceIP])
+            text(record.pointee[.sourceName])
+            int(record.pointee[.sourcePort])
+            text(record.pointee[.destIP])
+            text(record.pointee[.destName])
+            let domainsID = try record.pointee[.destDomains].map { try dictionaries.stringList($0, db, &added) }
             int(domainsID)
-            rollup.add(r, conn: connID, domains: domainsID)
-            text(r[.natOutgoingPorts].map { JSONText.array($0, numeric: true) })
-            text(r[.processName])
-            text(r[.processID])
-            int(try r[.processArgs].map { try dictionaries.stringList($0, db, &added) })
-            text(r[.originalSourceIPs].map { JSONText.array($0, numeric: false) })
-            for k in FlowColumns.counters { int(r[k]) }
-            text(r[.cluster])
-            text(r.extra.isEmpty ? nil : FlowColumns.extraJSON(r.extra))
+            rollup.add(record.pointee, conn: connID, domains: domainsID)
+            text(record.pointee[.natOutgoingPorts].map { JSONText.array($0, numeric: true) })
+            text(record.pointee[.processName])
+            text(record.pointee[.processID])
+            int(try record.pointee[.processArgs].map { try dictionaries.stringList($0, db, &added) })
+            text(record.pointee[.originalSourceIPs].map { JSONText.array($0, numeric: false) })
+            record.pointee.ints.withUnsafeBufferPointer { ints in
+                for k in counterIndexes { int(ints[k]) }
+            }
+            text(record.pointee[.cluster])
+            text(record.pointee.extra.isEmpty ? nil : FlowColumns.extraJSON(record.pointee.extra))
             let rc = sqlite3_step(s)
             guard rc == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
         }
         try rollup.store(db)
+    }
+
+    /// The conn id of a record through the dictionaries (a miss of the identity cache).
+    private func resolveConn(
+        _ r: FlowRecord, _ hostID: Int64?, _ overridingLines: Bool, _ db: Database,
+        _ added: inout Dictionaries.Added
+    ) throws -> Int64 {
+        let host = overridingLines ? hostID : (try r[.host].map { try dictionaries.host($0, db, &added) } ?? hostID)
+        let src = try dictionaries.endpoint(
+            type: r[.sourceType], namespace: r[.sourceNamespace], nameAggr: r[.sourceNameAggr],
+            labels: r.sourceLabels, db, &added)
+        let dst = try dictionaries.endpoint(
+            type: r[.destType], namespace: r[.destNamespace], nameAggr: r[.destNameAggr], labels: r.destLabels,
+            db, &added)
+        let service = try dictionaries.service(
+            namespace: r[.destServiceNamespace], name: r[.destServiceName], portName: r[.destServicePort],
+            portNum: r[.destServicePortNum], db, &added)
+        let trace = try r.policies.map { try dictionaries.trace($0, db, &added) }
+        let connID = try dictionaries.conn(
+            .init(
+                hostID: host, srcEp: src, dstEp: dst, destPort: r[.destPort], proto: r[.proto], serviceID: service,
+                action: r[.action], reporter: r[.reporter], traceID: trace), db, &added)
+        return connID
     }
 
     // MARK: Retention

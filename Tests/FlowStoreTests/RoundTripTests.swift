@@ -63,4 +63,54 @@ import Testing
         let back = try store.records(SQLFragment("1"), limit: nil)
         #expect(back.count == 1 && back[0].record == r)
     }
+
+    /// The conn cache keys on the identity of strings and arrays: fresh objects with equal values, objects freed
+    /// and reallocated between batches, and records that differ in one connection field must all read back exactly.
+    @Test func connCacheNeverConfusesConnections() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("c.db"))
+        var rng = SplitMix64(seed: 7)
+        var shared: [String: String] = [:]
+        func pick(_ options: [String?]) -> String? {
+            guard let v = options[Int(rng.next() % UInt64(options.count))] else { return nil }
+            // Longer than the 15 bytes stored inline: one time in eight a new object, else one shared object per value.
+            let fresh = String(decoding: Array("\(v)-padding-to-the-heap".utf8), as: UTF8.self)
+            if rng.next() % 8 == 0 { return fresh }
+            if let s = shared[v] { return s }
+            shared[v] = fresh
+            return fresh
+        }
+        var all: [FlowRecord] = []
+        for batch in 0..<30 {
+            var records: [FlowRecord] = []
+            for i in 0..<100 {
+                var r = FlowRecord()
+                r[.startTime] = Int64(batch * 100 + i)
+                r[.sourceType] = pick(["wep", "hep", nil])
+                r[.sourceNamespace] = pick(["ns-a", "ns-b"])
+                r[.sourceNameAggr] = pick(["api-*", "web-*", nil])
+                r[.destNamespace] = pick(["ns-a", "kube-system"])
+                r[.destNameAggr] = pick(["db-*", "dns-*"])
+                r[.destServiceName] = pick(["svc", nil])
+                r[.action] = pick(["allow", "deny"])
+                r[.reporter] = pick(["src", "dst"])
+                r[.host] = pick(["node-1", "node-2", nil])
+                r[.destPort] = rng.next() % 3 == 0 ? nil : Int64(rng.next() % 3)
+                r.sourceLabels = rng.next() % 2 == 0 ? nil : [pick(["app=a", "app=b"])!]
+                r.policies = rng.next() % 2 == 0 ? nil : PolicyLists(pending: [pick(["0|t|gnp:t.p|allow|0", "0|t|gnp:t.p|deny|0"])!])
+                records.append(r)
+            }
+            try store.append(
+                records: records, host: batch % 5 == 0 ? "override" : nil, overridingLines: batch % 10 == 0, rejects: [],
+                checkpoint: Checkpoint(fingerprint: "c", path: "c", host: nil, offset: Int64(batch)))
+            for var r in records {
+                if batch % 10 == 0 { r[.host] = "override" } else if batch % 5 == 0, r[.host] == nil { r[.host] = "override" }
+                all.append(r)
+            }
+        }
+        let back = try store.records(SQLFragment("1"), limit: nil).map(\.record)
+        #expect(back.count == all.count)
+        for (a, b) in zip(all, back) { #expect(a == b) }
+    }
 }
+

@@ -195,16 +195,24 @@ public struct FlowLineDecoder {
 }
 
 /// Maps JSON keys to record slots without allocating a String or hashing with SipHash: ~60 lookups a line,
-/// so a small open table indexed by length and two bytes, then a byte comparison.
+/// so an open-addressing table indexed by length and two bytes, then one `memcmp`. The table and the key
+/// bytes live in memory allocated once for the process (no array retains or bounds checks on the hot path).
 final class KeyTable: Sendable {
     enum Slot: Sendable {
         case text(TextKey), int(IntKey), list(ListKey), sourceLabels, destLabels, policies
     }
 
+    private struct Entry {
+        var offset: Int32
+        var length: Int32  // 0: empty
+        var slot: Slot
+    }
+
     static let shared = KeyTable()
 
     let slots: [String: Slot]
-    private let buckets: [[([UInt8], Slot)]]
+    nonisolated(unsafe) private let table: UnsafeMutablePointer<Entry>
+    nonisolated(unsafe) private let keyBytes: UnsafeMutablePointer<UInt8>
     private static let size = 512
 
     private init() {
@@ -216,12 +224,19 @@ final class KeyTable: Sendable {
         s["dest_labels"] = .destLabels
         s["policies"] = .policies
         slots = s
-        var b = [[([UInt8], Slot)]](repeating: [], count: KeyTable.size)
-        for (key, slot) in s {
+        let total = s.keys.reduce(0) { $0 + $1.utf8.count }
+        keyBytes = .allocate(capacity: total)
+        table = .allocate(capacity: KeyTable.size)
+        table.initialize(repeating: Entry(offset: 0, length: 0, slot: .policies), count: KeyTable.size)
+        var offset = 0
+        for (key, slot) in s.sorted(by: { $0.key < $1.key }) {
             let bytes = Array(key.utf8)
-            b[KeyTable.index(bytes.count, bytes[bytes.count / 2], bytes[bytes.count - 1])].append((bytes, slot))
+            for (i, b) in bytes.enumerated() { keyBytes[offset + i] = b }
+            var i = KeyTable.index(bytes.count, bytes[bytes.count / 2], bytes[bytes.count - 1])
+            while table[i].length != 0 { i = (i + 1) & (KeyTable.size - 1) }
+            table[i] = Entry(offset: Int32(offset), length: Int32(bytes.count), slot: slot)
+            offset += bytes.count
         }
-        buckets = b
     }
 
     @inline(__always)
@@ -232,14 +247,12 @@ final class KeyTable: Sendable {
     @inline(__always)
     func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Slot? {
         guard n > 0 else { return nil }
-        for (bytes, slot) in buckets[KeyTable.index(n, p[n / 2], p[n - 1])] where bytes.count == n {
-            var same = true
-            for i in 0..<n where bytes[i] != p[i] {
-                same = false
-                break
-            }
-            if same { return slot }
+        var i = KeyTable.index(n, p[n / 2], p[n - 1])
+        while true {
+            let e = table[i]
+            if e.length == 0 { return nil }
+            if Int(e.length) == n && memcmp(keyBytes + Int(e.offset), p, n) == 0 { return e.slot }
+            i = (i &+ 1) & (KeyTable.size - 1)
         }
-        return nil
     }
 }

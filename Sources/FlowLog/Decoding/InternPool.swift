@@ -1,16 +1,22 @@
 /// Reuses the values of repeated byte sequences while decoding: flow metadata repeats (a few hundred label
 /// sets, policy traces and names across millions of lines), so most strings and lists of a line were seen
-/// before. A hit costs a hash and a `memcmp` instead of allocations. Bounded: cleared when full.
+/// before. A hit costs a hash and a `memcmp` instead of allocations.
+///
+/// Each kind of value has a direct-mapped table (the slot is the hash modulo the size; a new value replaces
+/// the old one in its slot): bounded without ever clearing, no SipHash, and values that are seen once
+/// (pod names, unique process arguments) only cost their own slot.
 final class InternPool {
-    private struct Entry<Value> {
-        var bytes: [UInt8]
-        var value: Value
+    private struct Slot<Value> {
+        var hash: UInt64 = 0
+        var bytes: [UInt8] = []
+        var value: Value?
     }
 
-    private var strings: [UInt64: Entry<String>] = [:]
-    private var lists: [UInt64: Entry<[String]>] = [:]
-    private var policies: [UInt64: Entry<PolicyLists>] = [:]
-    private let capacity = 1 << 16
+    private static let bits = 14
+    private static let mask = (1 << bits) - 1
+    private var strings = [Slot<String>](repeating: Slot(), count: 1 << bits)
+    private var lists = [Slot<[String]>](repeating: Slot(), count: 1 << bits)
+    private var policies = [Slot<PolicyLists>](repeating: Slot(), count: 1 << bits)
 
     static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -26,7 +32,8 @@ final class InternPool {
             h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3
             i += 1
         }
-        return h ^ UInt64(n)
+        h ^= UInt64(n)
+        return h ^ (h >> 32)
     }
 
     @inline(__always)
@@ -34,35 +41,35 @@ final class InternPool {
         bytes.count == n && bytes.withUnsafeBufferPointer { memcmp($0.baseAddress!, p, n) == 0 }
     }
 
+    @inline(__always)
+    private static func lookup<Value>(
+        _ table: inout [Slot<Value>], _ p: UnsafePointer<UInt8>, _ n: Int, make: () throws(DecodeError) -> Value?
+    ) throws(DecodeError) -> Value? {
+        let h = hash(p, n)
+        let i = Int(truncatingIfNeeded: h) & mask
+        if table[i].hash == h, let v = table[i].value, same(table[i].bytes, p, n) { return v }
+        guard let v = try make() else { return nil }
+        table[i] = Slot(hash: h, bytes: Array(UnsafeBufferPointer(start: p, count: n)), value: v)
+        return v
+    }
+
     /// The interned string for plain (escape-free, ASCII) bytes.
     func string(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
         if n <= 15 { return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self) }  // small: inline
-        let h = Self.hash(p, n)
-        if let e = strings[h], Self.same(e.bytes, p, n) { return e.value }
-        let s = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
-        if strings.count >= capacity { strings.removeAll(keepingCapacity: true) }
-        strings[h] = Entry(bytes: Array(UnsafeBufferPointer(start: p, count: n)), value: s)
-        return s
+        let make = { () throws(DecodeError) -> String? in String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self) }
+        // `make` never throws or returns nil here.
+        return (try? Self.lookup(&strings, p, n, make: make)).flatMap { $0 } ?? ""
     }
 
     func list(_ p: UnsafePointer<UInt8>, _ n: Int, make: () throws(DecodeError) -> [String]?) throws(DecodeError) -> [String]? {
-        let h = Self.hash(p, n)
-        if let e = lists[h], Self.same(e.bytes, p, n) { return e.value }
-        guard let v = try make() else { return nil }
-        if lists.count >= capacity { lists.removeAll(keepingCapacity: true) }
-        lists[h] = Entry(bytes: Array(UnsafeBufferPointer(start: p, count: n)), value: v)
-        return v
+        try Self.lookup(&lists, p, n, make: make)
     }
 
     func policyLists(_ p: UnsafePointer<UInt8>, _ n: Int, make: () throws(DecodeError) -> PolicyLists?) throws(DecodeError) -> PolicyLists? {
-        let h = Self.hash(p, n)
-        if let e = policies[h], Self.same(e.bytes, p, n) { return e.value }
-        guard let v = try make() else { return nil }
-        if policies.count >= capacity { policies.removeAll(keepingCapacity: true) }
-        policies[h] = Entry(bytes: Array(UnsafeBufferPointer(start: p, count: n)), value: v)
-        return v
+        try Self.lookup(&policies, p, n, make: make)
     }
 }
 
+/// The C library's `memcmp` (FlowLog imports no platform module).
 @_silgen_name("memcmp")
-private func memcmp(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Int32
+func memcmp(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ n: Int) -> Int32

@@ -68,6 +68,19 @@ struct JSONCursor {
         let start = pos
         var plain = true
         while pos < end {
+            // Eight bytes at a time while none is a quote, a backslash, a control or a non-ASCII byte
+            // (SWAR: a byte equal to x has a zero in `w ^ x`; `(v - 0x01..) & ~v` flags the zero bytes).
+            while pos &+ 8 <= end {
+                let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                let quote = w ^ 0x2222_2222_2222_2222
+                let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let flags = ((quote &- 0x0101_0101_0101_0101) & ~quote)
+                    | ((backslash &- 0x0101_0101_0101_0101) & ~backslash)
+                    | (w &- 0x2020_2020_2020_2020) | w
+                if flags & 0x8080_8080_8080_8080 != 0 { break }
+                pos &+= 8
+            }
+            guard pos < end else { break }
             let c = base[pos]
             if c == UInt8(ascii: "\"") {
                 let r = (start, pos, plain)
@@ -217,6 +230,23 @@ struct JSONCursor {
     mutating func readInt() throws(DecodeError) -> Int64 {
         skipWhitespace()
         let at = pos
+        // Fast path: a non-negative integer of at most 18 digits (cannot overflow), read in one pass.
+        if pos < end, base[pos] &- 0x30 < 10 {
+            var i = pos
+            var v: Int64 = 0
+            while i < end, i - pos < 18 {
+                let d = base[i] &- 0x30
+                if d >= 10 { break }
+                v = v &* 10 &+ Int64(d)
+                i += 1
+            }
+            let next: UInt8 = i < end ? base[i] : 0
+            let leadingZero = base[pos] == 0x30 && i - pos > 1
+            if !leadingZero && next &- 0x30 >= 10 && next != UInt8(ascii: ".") && next | 0x20 != UInt8(ascii: "e") {
+                pos = i
+                return v
+            }
+        }
         let c = peek()
         guard c == UInt8(ascii: "-") || (c >= 0x30 && c <= 0x39) else {
             throw DecodeError(.wrongType, "expected an integer", at: at)

@@ -29,16 +29,19 @@ public struct FlowRecord: Sendable, Hashable {
         extra = []
     }
 
+    @inlinable
     public subscript(key: TextKey) -> String? {
         get { texts[key.rawValue] }
         set { texts[key.rawValue] = newValue }
     }
 
+    @inlinable
     public subscript(key: IntKey) -> Int64? {
         get { ints[key.rawValue] }
         set { ints[key.rawValue] = newValue }
     }
 
+    @inlinable
     public subscript(key: ListKey) -> [String]? {
         get { lists[key.rawValue] }
         set { lists[key.rawValue] = newValue }
