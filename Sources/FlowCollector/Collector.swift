@@ -26,6 +26,7 @@ public final class Collector: Service, @unchecked Sendable {
     private var storeBackoff: TimeInterval = 0.5
     private var lastRetention = Date.distantPast
     private var lastReport: Date?
+    private var ingestors: [String: (SQLiteStore, FileIngestor)] = [:]
 
     public init(configuration: CollectorConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -78,11 +79,7 @@ public final class Collector: Service, @unchecked Sendable {
                 warnOnce(watch.directory, "cannot read the watched directory; retrying", error)
                 continue
             }
-            let ingestor = FileIngestor(
-                store: store,
-                options: .init(
-                    host: watch.host, batchSize: configuration.batchLines, maxLineLength: configuration.maxLineLength,
-                    decodeFinalPartialLine: false))
+            let ingestor = ingestor(for: watch, store)
             for path in files {
                 if Task.isShuttingDownGracefully { return nil }
                 if let until = backoffUntil[path], until > Date() { continue }
@@ -109,6 +106,19 @@ public final class Collector: Service, @unchecked Sendable {
         }
         storeBackoff = 0.5
         return nil
+    }
+
+    /// The ingestor of a watched directory, kept across polls (and its decoder's pool with it) while the store
+    /// stays open.
+    private func ingestor(for watch: CollectorConfiguration.Watch, _ store: SQLiteStore) -> FileIngestor {
+        if let (s, i) = ingestors[watch.directory], s === store { return i }
+        let i = FileIngestor(
+            store: store,
+            options: .init(
+                host: watch.host, batchSize: configuration.batchLines, maxLineLength: configuration.maxLineLength,
+                decodeFinalPartialLine: false))
+        ingestors[watch.directory] = (store, i)
+        return i
     }
 
     private func storeFailed(_ what: String, _ error: any Error) -> String {

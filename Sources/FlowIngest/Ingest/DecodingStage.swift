@@ -22,7 +22,7 @@ final class DecodingStage: @unchecked Sendable {
     let path: String
     let source: any ByteSource
     let options: FileIngestor.Options
-    let decoder = FlowLineDecoder()
+    let decoder: FlowLineDecoder
     var checkpoint: Checkpoint
     private var framer: LineFramer
     private var skipBelow: Int64
@@ -32,8 +32,9 @@ final class DecodingStage: @unchecked Sendable {
     /// were allocated (freeing across threads makes the two threads contend on the allocator).
     let recycled = Mutex<[[FlowRecord]]>([])
 
-    init(path: String, source: any ByteSource, options: FileIngestor.Options, checkpoint: Checkpoint) {
+    init(path: String, source: any ByteSource, options: FileIngestor.Options, decoder: FlowLineDecoder, checkpoint: Checkpoint) {
         self.path = path
+        self.decoder = decoder
         self.source = source
         self.options = options
         self.checkpoint = checkpoint

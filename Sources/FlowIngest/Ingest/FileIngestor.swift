@@ -50,6 +50,10 @@ public final class FileIngestor {
 
     let store: any FlowStorage
     let options: Options
+    /// One decoder for every file and run of this ingestor (used by one decoding thread at a time): its pool
+    /// hands out the same objects for the same bytes across files and polls, which keeps the store's conn
+    /// cache hitting (``SQLiteStore``).
+    private let decoder = FlowLineDecoder()
 
     public init(store: any FlowStorage, options: Options = Options()) {
         self.store = store
@@ -78,7 +82,7 @@ public final class FileIngestor {
         }
         let source = try compression.open(path)
         let decoding = DecodingStage(
-            path: path, source: source, options: options,
+            path: path, source: source, options: options, decoder: decoder,
             checkpoint: Checkpoint(
                 fingerprint: identity.fingerprint, path: path, host: host, device: identity.device,
                 inode: identity.inode, offset: previous?.offset ?? 0, lines: previous?.lines ?? 0))
