@@ -155,6 +155,7 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
     ) throws {
         let s = stmt.sqliteStatement
         var rollup = Rollup()
+        var span = FlowSpan()
         let counterIndexes = FlowColumns.counterIndexes
         for i in buffer.indices {
             let record = buffer.baseAddress! + i
@@ -205,8 +206,10 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
             guard rc == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
+            span.add(id: sqlite3_last_insert_rowid(db.sqliteConnection), start: record.pointee[.startTime], end: record.pointee[.endTime])
         }
         try rollup.store(db)
+        try span.store(db)
     }
 
     /// The conn id of a record through the dictionaries (a miss of the identity cache).
@@ -250,10 +253,22 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
     public func deleteFlows(startedBefore cutoff: Int64, limit: Int) throws -> Int {
         do {
             return try dbQueue.write { db in
+                // Old lines are found by id through the spans (there is no index on start_time).
                 try db.execute(
-                    sql: "DELETE FROM flow WHERE id IN (SELECT id FROM flow WHERE start_time < ? ORDER BY start_time LIMIT ?)",
-                    arguments: [cutoff, limit])
-                return db.changesCount
+                    sql: """
+                        DELETE FROM flow WHERE id IN (SELECT id FROM flow
+                            WHERE id <= (SELECT ifnull(max(last_id), 0) FROM flow_span WHERE min_start < ?)
+                            AND start_time < ? LIMIT ?)
+                        """,
+                    arguments: [cutoff, cutoff, limit])
+                let deleted = db.changesCount
+                try db.execute(
+                    sql: """
+                        DELETE FROM flow_span WHERE max_start < ?
+                            AND NOT EXISTS (SELECT 1 FROM flow WHERE id BETWEEN first_id AND last_id)
+                        """,
+                    arguments: [cutoff])
+                return deleted
             }
         } catch {
             throw StoreError.from(error, doing: "delete old flows")

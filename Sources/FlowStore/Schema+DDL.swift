@@ -1,4 +1,4 @@
-// Generated from Schemas/flows.sql; a test checks the two agree.
+// The DDL of migration "v1", as first released (Schemas/flows.sql holds the current schema, after every migration).
 
 extension Schema {
     /// The DDL of migration "v1".

@@ -8,9 +8,29 @@ public enum Schema {
         m.registerMigration("v1") { db in
             try db.execute(sql: v1DDL)
         }
+        m.registerMigration("v2") { db in
+            try db.execute(sql: v2DDL)
+        }
         return m
     }
 
     /// The newest version's identifier.
-    public static let currentVersion = "v1"
+    public static let currentVersion = "v2"
+
+    /// Migration "v2": time is found through `flow_span` (one row per stored batch) instead of an index on every
+    /// line's `start_time`, which cost about 10% of ingest. Existing lines get spans of 8,192 ids.
+    static let v2DDL = """
+        CREATE TABLE flow_span (
+            first_id INTEGER NOT NULL,
+            last_id INTEGER NOT NULL,
+            min_start INTEGER,
+            max_start INTEGER,
+            min_end INTEGER,
+            max_end INTEGER
+        );
+        INSERT INTO flow_span (first_id, last_id, min_start, max_start, min_end, max_end)
+            SELECT min(id), max(id), min(start_time), max(start_time), min(end_time), max(end_time)
+            FROM flow GROUP BY id / 8192;
+        DROP INDEX flow_start_time;
+        """
 }

@@ -241,11 +241,18 @@ public struct QueryCompiler {
             return "(\(x) = ? OR (\(x) LIKE '%:%' AND flowq_ip_key(\(x)) = ?))"
         case .date:
             let (lo, hi) = try dateRange(v, f)
+            if let column = TimeSpan.Column(expression: x) { return append(TimeSpan.between(column, lo, hi)) }
             bindings += [.int(lo), .int(hi)]
             return "\(x) BETWEEN ? AND ?"
         default:
             return try keywordCondition(x, v)
         }
+    }
+
+    /// Takes over a fragment's bindings and returns its text (in parentheses).
+    private mutating func append(_ fragment: SQLFragment) -> String {
+        bindings += fragment.bindings
+        return "(\(fragment.sql))"
     }
 
     private mutating func keywordCondition(_ x: String, _ v: Term) throws(QuerySyntaxError) -> String {
@@ -295,7 +302,9 @@ public struct QueryCompiler {
         case .date:
             let up = op == .gt || op == .lte
             let ms = try date(v, f, roundUp: up)
-            bindings.append(.int(toFieldUnit(ms, f, op: op)))
+            let value = toFieldUnit(ms, f, op: op)
+            if let column = TimeSpan.Column(expression: x) { return append(TimeSpan.condition(column, op.sql, value)) }
+            bindings.append(.int(value))
             return "\(x) \(op.sql) ?"
         default:
             guard let text = v.text else {

@@ -110,13 +110,10 @@ public struct ReadinessAnalyzer {
     private func timeFilter() -> (String, [SQLValue]) {
         var parts: [String] = []
         var values: [SQLValue] = []
-        if let since = options.since {
-            parts.append("f.start_time >= ?")
-            values.append(.int(since))
-        }
-        if let until = options.until {
-            parts.append("f.start_time <= ?")
-            values.append(.int(until))
+        for fragment in [options.since.map { TimeSpan.condition(.start, ">=", $0) }, options.until.map { TimeSpan.condition(.start, "<=", $0) }] {
+            guard let fragment else { continue }
+            parts.append(fragment.sql)
+            values += fragment.bindings
         }
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
     }

@@ -49,17 +49,14 @@ struct TimeWindow: ParsableArguments {
 
     /// The predicate on `flow f`, or nil without bounds.
     func predicate() throws -> SQLFragment? {
-        var parts: [String] = []
-        var values: [SQLValue] = []
+        var parts: [SQLFragment] = []
         if let since {
-            parts.append("f.end_time >= ?")
-            values.append(.int(try Self.seconds(since, roundUp: false, flag: "--since")))
+            parts.append(TimeSpan.condition(.end, ">=", try Self.seconds(since, roundUp: false, flag: "--since")))
         }
         if let until {
-            parts.append("f.start_time <= ?")
-            values.append(.int(try Self.seconds(until, roundUp: true, flag: "--until")))
+            parts.append(TimeSpan.condition(.start, "<=", try Self.seconds(until, roundUp: true, flag: "--until")))
         }
-        return parts.isEmpty ? nil : SQLFragment(parts.joined(separator: " AND "), values)
+        return parts.isEmpty ? nil : SQLFragment(parts.map(\.sql).joined(separator: " AND "), parts.flatMap(\.bindings))
     }
 
     static func seconds(_ text: String, roundUp: Bool, flag: String) throws -> Int64 {
