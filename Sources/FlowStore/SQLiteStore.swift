@@ -50,8 +50,18 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
                 try Schema.migrator.migrate(dbQueue)
             } else {
                 let applied = try dbQueue.read { db in try Schema.migrator.appliedIdentifiers(db) }
-                if !applied.contains(Schema.currentVersion) {
+                if applied.isEmpty {
                     throw StoreError(.schema, "\(path) is not a flowq database (schema \(Schema.currentVersion) missing)")
+                }
+                if !applied.contains(Schema.currentVersion) {
+                    // Made by an older flowq: upgrade it once through a writable connection, then read.
+                    do {
+                        _ = try SQLiteStore(path: path)
+                    } catch {
+                        throw StoreError(
+                            .schema,
+                            "\(path) has an older schema (\(applied.sorted().joined(separator: ", "))) and cannot be upgraded to \(Schema.currentVersion): \(error.message)")
+                    }
                 }
             }
         } catch let e as StoreError {
