@@ -163,6 +163,114 @@ import Testing
         #expect(p.terminationStatus == 0)
     }
 
+    /// An unreadable rotated file and an unreadable watched directory: a clear log line each, the readable files
+    /// are stored meanwhile, and once readable everything is stored exactly once. As root (which reads anything)
+    /// the collector runs as `nobody` through setpriv, from a copy of the binary that user can execute.
+    @Test func permissionDeniedIsLoggedRetriedAndRecovered() throws {
+        let dir = TempDir()
+        let lines = try Self.lines(300, in: dir)
+        let fm = FileManager.default
+        try fm.setAttributes([.posixPermissions: 0o777], ofItemAtPath: dir.path)
+        let logs = dir.file("node-p")
+        let locked = dir.file("node-q")
+        for d in [logs, locked] {
+            try fm.createDirectory(atPath: d, withIntermediateDirectories: true)
+            try fm.setAttributes([.posixPermissions: 0o777], ofItemAtPath: d)
+        }
+        let rotated = (logs as NSString).appendingPathComponent("flows-2026-11-25T08-00-00.000.log")
+        try (lines[0..<50].joined(separator: "\n") + "\n").write(toFile: rotated, atomically: true, encoding: .utf8)
+        try fm.setAttributes([.posixPermissions: 0o000], ofItemAtPath: rotated)
+        let active = (logs as NSString).appendingPathComponent("flows.log")
+        try (lines[50..<150].joined(separator: "\n") + "\n").write(toFile: active, atomically: true, encoding: .utf8)
+        try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: active)
+        let other = (locked as NSString).appendingPathComponent("flows.log")
+        try (lines[150..<300].joined(separator: "\n") + "\n").write(toFile: other, atomically: true, encoding: .utf8)
+        try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: other)
+        try fm.setAttributes([.posixPermissions: 0o000], ofItemAtPath: locked)
+        let db = dir.file("p.db")
+        let log = dir.file("p.log")
+        let args = ["collect", "--poll-ms", "50", "--watch", "\(logs)=node-p", "--watch", "\(locked)=node-q", "--db", db]
+        let p = Process()
+        if getuid() == 0 {
+            let copy = dir.file("flowq")
+            try fm.copyItem(atPath: Self.flowq, toPath: copy)
+            try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
+            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + args
+        } else {
+            p.executableURL = URL(fileURLWithPath: Self.flowq)
+            p.arguments = args
+        }
+        _ = fm.createFile(atPath: log, contents: nil)
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = h
+        p.standardError = h
+        try p.run()
+        defer { p.terminate() }
+        // The collector (another user) creates the database and its WAL files: querying before would create them
+        // as root.
+        let created = Date().addingTimeInterval(30)
+        while !(fm.fileExists(atPath: db + "-wal") && fm.fileExists(atPath: db + "-shm")), Date() < created {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        let count = "SELECT count(*) FROM flow"
+        #expect(Self.wait(db, count, "100", seconds: 30))
+        Thread.sleep(forTimeInterval: 0.5)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains("permission denied"))
+        #expect(text.contains("cannot read the watched directory"))
+        #expect(Self.sql(db, count) == "100")
+        try fm.setAttributes([.posixPermissions: 0o644], ofItemAtPath: rotated)
+        try fm.setAttributes([.posixPermissions: 0o777], ofItemAtPath: locked)
+        // The file waits out its 5 s backoff; the directory is listed again at the next poll.
+        #expect(Self.wait(db, count, "300", seconds: 30))
+        #expect(Self.sql(db, "SELECT count(DISTINCT json_extract(extra, '$.seq')) FROM flow") == "300")
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(!(try String(contentsOfFile: log, encoding: .utf8)).contains("Fatal error"))
+    }
+
+    /// A store that cannot grow (a file-size limit on the collector, as a full disk would): the batch fails, the
+    /// log says so, nothing is checkpointed; once the limit is lifted the collector resumes and stores every line
+    /// once. (The limit makes `write` fail with EFBIG, which SQLite reports as an I/O error; ENOSPC on a really
+    /// full disk is SQLITE_FULL, logged as "disk full"; both take the same path: backoff, store reopened, retry.)
+    @Test func storeThatCannotGrowIsRetriedAndNothingIsLost() throws {
+        let dir = TempDir()
+        let lines = try Self.lines(6000, in: dir)
+        let logs = dir.file("node-f")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(
+            toFile: (logs as NSString).appendingPathComponent("flows.log"), atomically: true, encoding: .utf8)
+        let db = dir.file("f.db")
+        let log = dir.file("f.log")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        // SIGXFSZ ignored (kept across exec), so writes past the soft limit (2048 blocks of 512 bytes) fail instead.
+        p.arguments = ["-c", "trap '' XFSZ; ulimit -S -f 2048; exec \"$0\" \"$@\"", Self.flowq, "collect", "--poll-ms", "50",
+                       "--watch", "\(logs)=node-f", "--db", db]
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = h
+        p.standardError = h
+        try p.run()
+        defer { p.terminate() }
+        let end = Date().addingTimeInterval(30)
+        while Date() < end, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("cannot store") {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("cannot store"))
+        #expect(Self.sql(db, "SELECT count(*) FROM flow") == "0")
+        #expect(Self.sql(db, "SELECT count(*) FROM source_file") == "0")
+        #expect(p.isRunning)
+        _ = try run("/usr/bin/env", ["prlimit", "--pid", String(p.processIdentifier), "--fsize=unlimited:"])
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", "6000", seconds: 60))
+        #expect(Self.sql(db, "SELECT count(DISTINCT json_extract(extra, '$.seq')) FROM flow") == "6000")
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+
     @Test func metricsHealthAndGracefulShutdown() throws {
         let dir = TempDir()
         let lines = try Self.lines(500, in: dir)

@@ -16,6 +16,11 @@ public enum SourceDiscovery {
                 out.append(path)
                 continue
             }
+            // The enumerator skips what it cannot read without a word: list the top level first, so that an
+            // unreadable directory is an error.
+            guard opendir(path).map({ closedir($0) }) != nil else {
+                throw IngestError.fromErrno(errno, path: path, doing: "list")
+            }
             guard let walker = FileManager.default.enumerator(atPath: path) else {
                 throw IngestError(.permissionDenied, "cannot list \(path)", path: path)
             }
