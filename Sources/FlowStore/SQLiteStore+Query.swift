@@ -29,6 +29,39 @@ extension SQLiteStore {
     public func records(
         _ predicate: SQLFragment, sort: [(Field, Bool)] = [], limit: Int?, afterID: Int64 = 0
     ) throws -> [(id: Int64, record: FlowRecord)] {
+        if let limit, let first = sort.first, first.1, let column = TimeSpan.Column(expression: first.0.valueSQL) {
+            return try newestFirst(predicate, column: column, sort: sort, limit: limit, afterID: afterID)
+        }
+        return try plainRecords(predicate, sort: sort, limit: limit, afterID: afterID)
+    }
+
+    /// The newest `limit` lines by a time column, which has no index: the spans give the time `t` above which the
+    /// newest 4, 16, 64… batches lie; the same query with `column >= t` (a range of ids through the spans) is
+    /// exact as soon as it returns `limit` lines, since every line it leaves out is older than all it returns.
+    /// Falls back to the plain query when the spans run out (also the case where lines without a time count).
+    private func newestFirst(
+        _ predicate: SQLFragment, column: TimeSpan.Column, sort: [(Field, Bool)], limit: Int, afterID: Int64
+    ) throws -> [(id: Int64, record: FlowRecord)] {
+        let bound = column == .start ? "max_start" : "max_end"
+        let spanCount = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM flow_span") ?? 0 }
+        var take = 4
+        while limit > 0 && take < spanCount {
+            let t = try read { db in
+                try Int64.fetchOne(
+                    db, sql: "SELECT \(bound) FROM flow_span WHERE \(bound) IS NOT NULL ORDER BY \(bound) DESC LIMIT 1 OFFSET ?",
+                    arguments: [take - 1])
+            }
+            guard let t else { break }
+            let rows = try plainRecords(TimeSpan.condition(column, ">=", t).and(predicate), sort: sort, limit: limit, afterID: afterID)
+            if rows.count == limit { return rows }
+            take *= 4
+        }
+        return try plainRecords(predicate, sort: sort, limit: limit, afterID: afterID)
+    }
+
+    private func plainRecords(
+        _ predicate: SQLFragment, sort: [(Field, Bool)], limit: Int?, afterID: Int64
+    ) throws -> [(id: Int64, record: FlowRecord)] {
         var sql = "SELECT \(RecordReader.selectList) FROM \(FieldCatalogue.readFrom) WHERE f.id > ? AND \(predicate.sql)"
         if sort.isEmpty {
             sql += " ORDER BY f.id"

@@ -103,4 +103,49 @@ import Testing
         let indexes = try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flow'") }
         #expect(indexes == ["flow_conn"])
     }
+
+    /// `--sort start_time:desc --limit N` finds the newest lines through the spans; the answer must be the plain
+    /// sort's, ties (by id) and lines without a time included.
+    @Test func newestFirstMatchesAPlainSort() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("n.db"))
+        var rng = SplitMix64(seed: 3)
+        var all: [FlowRecord] = []
+        for b in 0..<40 {
+            var batch: [FlowRecord] = []
+            let base = Int64(rng.next() % 50) * 1000
+            for i in 0..<30 {
+                var r = FlowRecord()
+                r[.sourceName] = "b\(b)-\(i)"
+                r[.action] = i % 4 == 0 ? "deny" : "allow"
+                if i % 11 != 5 {
+                    let start = base + Int64(rng.next() % 5) * 300
+                    r[.startTime] = start
+                    r[.endTime] = start + 300
+                }
+                batch.append(r)
+            }
+            try store.append(records: batch, host: "n", rejects: [], checkpoint: Checkpoint(fingerprint: "n\(b)", path: "n", host: "n"))
+            all += batch
+        }
+        let start = try #require(FieldCatalogue.field(named: "start_time"))
+        let end = try #require(FieldCatalogue.field(named: "end_time"))
+        for (field, key) in [(start, IntKey.startTime), (end, IntKey.endTime)] {
+            for query in ["", "action:deny", "start_time < 20000"] {
+                let sql = try QueryCompiler.compile(try KQLParser.parse(query), options: .init(now: 0))
+                let matching = try Set(store.records(sql, limit: nil).compactMap { $0.record[.sourceName] })
+                // Newest first; ties in storage order; lines without a time last.
+                let want = all.enumerated().filter { matching.contains($0.element[.sourceName] ?? "") }
+                    .sorted { a, b in
+                        let x = a.element[key] ?? Int64.min, y = b.element[key] ?? Int64.min
+                        return x != y ? x > y : a.offset < b.offset
+                    }.compactMap { $0.element[.sourceName] }
+                for limit in [1, 7, 100, 333, 1200] {
+                    let got = try store.records(sql, sort: [(field, true)], limit: limit).compactMap { $0.record[.sourceName] }
+                    #expect(got == Array(want.prefix(limit)), "\(field.name) \(query) limit \(limit)")
+                }
+            }
+        }
+    }
 }
+

@@ -7,6 +7,12 @@ public struct SQLFragment: Sendable, Equatable {
         self.sql = sql
         self.bindings = bindings
     }
+
+    /// `a AND b`, bindings in order.
+    public func and(_ other: SQLFragment?) -> SQLFragment {
+        guard let other else { return self }
+        return SQLFragment("(\(sql)) AND (\(other.sql))", bindings + other.bindings)
+    }
 }
 
 /// A bound SQL value.

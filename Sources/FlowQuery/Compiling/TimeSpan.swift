@@ -13,7 +13,7 @@ public enum TimeSpan {
         var spanPrefix: String { self == .start ? "start" : "end" }
 
         /// The column of a compiled value expression (`f.start_time`, `f.end_time`), if it is one.
-        init?(expression: String) {
+        public init?(expression: String) {
             switch expression {
             case "f.start_time": self = .start
             case "f.end_time": self = .end

@@ -72,14 +72,6 @@ struct TimeWindow: ParsableArguments {
     }
 }
 
-extension SQLFragment {
-    /// `a AND b`, bindings in order.
-    func and(_ other: SQLFragment?) -> SQLFragment {
-        guard let other else { return self }
-        return SQLFragment("(\(sql)) AND (\(other.sql))", bindings + other.bindings)
-    }
-}
-
 /// Parses `a,b,c` into catalogue fields, or fails with a suggestion.
 func parseFields(_ list: String, flag: String) throws -> [Field] {
     try list.split(separator: ",").map { name in
