@@ -84,28 +84,28 @@ struct Dictionaries {
     }
 
     mutating func labelSet(_ labels: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
-        let addr = Self.address(labels)
-        if let (cached, id) = labelsByAddress[addr], cached == labels { return id }
-        if let id = labelSets[labels] {
-            labelsByAddress[addr] = (labels, id)
-            return id
-        }
-        let id = try Self.findOrInsert(db, table: "label_set", column: "labels", value: JSONText.array(labels, numeric: false))
-        labelSets[labels] = id
-        added.labelSets.append(labels)
-        return id
+        try Self.list(labels, &labelsByAddress, &labelSets, &added.labelSets, table: "label_set", column: "labels", db)
     }
 
     mutating func stringList(_ items: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
-        let addr = Self.address(items)
-        if let (cached, id) = listsByAddress[addr], cached == items { return id }
-        if let id = lists[items] {
-            listsByAddress[addr] = (items, id)
+        try Self.list(items, &listsByAddress, &lists, &added.lists, table: "string_list", column: "items", db)
+    }
+
+    /// The id of a list of strings stored as a JSON array in `table.column`: by storage address, by value, then
+    /// from (or into) the table.
+    private static func list(
+        _ items: [String], _ byAddress: inout [Int: ([String], Int64)], _ byValue: inout [[String]: Int64],
+        _ added: inout [[String]], table: String, column: String, _ db: Database
+    ) throws -> Int64 {
+        let addr = address(items)
+        if let (cached, id) = byAddress[addr], cached == items { return id }
+        if let id = byValue[items] {
+            byAddress[addr] = (items, id)
             return id
         }
-        let id = try Self.findOrInsert(db, table: "string_list", column: "items", value: JSONText.array(items, numeric: false))
-        lists[items] = id
-        added.lists.append(items)
+        let id = try findOrInsert(db, table: table, column: column, value: JSONText.array(items, numeric: false))
+        byValue[items] = id
+        added.append(items)
         return id
     }
 

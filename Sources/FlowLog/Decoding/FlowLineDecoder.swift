@@ -148,24 +148,15 @@ public struct FlowLineDecoder {
         guard c.peek() == UInt8(ascii: "{") else {
             throw DecodeError(.wrongType, "\(key) must be an object {\"labels\":[...]}", at: c.pos)
         }
-        c.pos += 1
         var labels: [String]? = nil
         var sawLabels = false
-        c.skipWhitespace()
-        if c.peek() == UInt8(ascii: "}") { c.pos += 1; return [] }
-        while true {
-            let name = try c.readString()
-            try c.expect(UInt8(ascii: ":"), "':'")
+        try c.forEachMember { (name: String, c: inout JSONCursor) throws(DecodeError) in
             if name == "labels" {
                 sawLabels = true
                 labels = try readList("\(key).labels", numeric: false, &c)
             } else {
                 _ = try c.skipValue(depth: 2)
             }
-            c.skipWhitespace()
-            if c.peek() == UInt8(ascii: ",") { c.pos += 1; continue }
-            try c.expect(UInt8(ascii: "}"), "',' or '}'")
-            break
         }
         return sawLabels ? (labels ?? []) : []
     }
@@ -173,22 +164,13 @@ public struct FlowLineDecoder {
     private func readPolicies(_ c: inout JSONCursor) throws(DecodeError) -> PolicyLists? {
         if try c.consumeNull() { return nil }
         guard c.peek() == UInt8(ascii: "{") else { throw DecodeError(.wrongType, "policies must be an object", at: c.pos) }
-        c.pos += 1
         var lists = PolicyLists()
-        c.skipWhitespace()
-        if c.peek() == UInt8(ascii: "}") { c.pos += 1; return lists }
-        while true {
-            let name = try c.readString()
-            try c.expect(UInt8(ascii: ":"), "':'")
+        try c.forEachMember { (name: String, c: inout JSONCursor) throws(DecodeError) in
             if let list = TraceList(rawValue: name) {
                 lists[list] = try readList("policies.\(name)", numeric: false, &c)
             } else {
                 _ = try c.skipValue(depth: 2)
             }
-            c.skipWhitespace()
-            if c.peek() == UInt8(ascii: ",") { c.pos += 1; continue }
-            try c.expect(UInt8(ascii: "}"), "',' or '}'")
-            break
         }
         return lists
     }

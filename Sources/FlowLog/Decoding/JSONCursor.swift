@@ -316,6 +316,22 @@ struct JSONCursor {
         return start..<pos
     }
 
+    /// Calls `body` with the name of each member of an object whose `{` is next, the cursor at the member's value.
+    mutating func forEachMember(_ body: (String, inout JSONCursor) throws(DecodeError) -> Void) throws(DecodeError) {
+        try expect(UInt8(ascii: "{"), "'{'")
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") { pos += 1; return }
+        while true {
+            let name = try readString()
+            try expect(UInt8(ascii: ":"), "':'")
+            try body(name, &self)
+            skipWhitespace()
+            if peek() == UInt8(ascii: ",") { pos += 1; continue }
+            try expect(UInt8(ascii: "}"), "',' or '}'")
+            return
+        }
+    }
+
     /// Calls `body` once per element of an array whose `[` is next.
     mutating func forEachElement(_ body: (inout JSONCursor) throws(DecodeError) -> Void) throws(DecodeError) {
         try expect(UInt8(ascii: "["), "'['")
