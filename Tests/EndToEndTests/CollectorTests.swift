@@ -27,6 +27,18 @@ import Testing
         return p
     }
 
+    /// What a failed exactly-once check needs to be understood: counts, rejects, checkpoints, the log's tail.
+    static func diagnosis(_ db: String, log: String, running: Bool) -> String {
+        let queries = [
+            "SELECT count(*), count(DISTINCT json_extract(extra, '$.seq')) FROM flow",
+            "SELECT code, count(*) FROM reject GROUP BY code",
+            "SELECT path, offset, lines, complete FROM source_file ORDER BY id",
+        ]
+        let tail = ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").split(separator: "\n").suffix(15)
+        return (["collector running: \(running)"] + queries.map { "\($0):\n\(sql(db, $0))" } + ["log:"] + tail.map(String.init))
+            .joined(separator: "\n")
+    }
+
     static func sql(_ db: String, _ query: String) -> String {
         (try? run("/usr/bin/env", ["sqlite3", db, query]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? ""
     }
@@ -80,7 +92,7 @@ import Testing
         defer { p.terminate() }
         try Self.write(lines, to: logs, rotateEvery: 1000)
         let ok = Self.wait(db, "SELECT count(*) FROM flow", "100000", seconds: 240)
-        #expect(ok, "stored: \(Self.sql(db, "SELECT count(*) FROM flow"))")
+        #expect(ok, "\(Self.diagnosis(db, log: dir.file("c.log"), running: p.isRunning))")
         #expect(Self.sql(db, "SELECT count(DISTINCT json_extract(extra, '$.seq')) FROM flow") == "100000")
         #expect(Self.sql(db, "SELECT count(*) FROM reject") == "0")
         p.terminate()
@@ -110,7 +122,8 @@ import Testing
         done.wait()
         let p = try Self.start(["--watch", logs, "--db", db], log: dir.file("k.log"))
         defer { p.terminate() }
-        #expect(Self.wait(db, "SELECT count(*) FROM flow", "30000", seconds: 180), "stored: \(Self.sql(db, "SELECT count(*) FROM flow"))")
+        let ok = Self.wait(db, "SELECT count(*) FROM flow", "30000", seconds: 180)
+        #expect(ok, "\(Self.diagnosis(db, log: dir.file("k.log"), running: p.isRunning))")
         #expect(Self.sql(db, "SELECT count(DISTINCT json_extract(extra, '$.seq')) FROM flow") == "30000")
     }
 

@@ -40,6 +40,59 @@ import Testing
         #expect(hosts == ["node-a"])
     }
 
+    /// A tailed file whose first line is still being written has no identity yet: once the line is finished the
+    /// fingerprint would differ and the file be read again from its start. Lines longer than the fingerprint's
+    /// 4,096 bytes are identified by their first 4,096 bytes as soon as those are there.
+    @Test func unfinishedFirstLineWaitsForItsNewline() throws {
+        for firstLength in [1_000, 6_000] {
+            let dir = TempDir()
+            let store = try SQLiteStore(path: dir.file("i.db"))
+            let all = Self.lines(50)
+            let first = "{\"pad\":\"" + String(repeating: "p", count: firstLength) + "\"," + all[0].dropFirst()
+            let path = try dir.write("n/flows.log", String(first.prefix(firstLength / 2)))
+            let ingestor = FileIngestor(store: store, options: .init(decodeFinalPartialLine: false))
+            let r1 = try ingestor.ingest(path: path)
+            #expect(r1.stored == 0)
+            let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            h.seekToEndOfFile()
+            h.write(Data((String(first.dropFirst(firstLength / 2)) + "\n" + all[1..<20].joined(separator: "\n") + "\n").utf8))
+            #expect(try ingestor.ingest(path: path).stored == 20)
+            h.write(Data((all[20...].joined(separator: "\n") + "\n").utf8))
+            try h.close()
+            #expect(try ingestor.ingest(path: path).stored == 30)
+            #expect(try Self.count(store) == 50)
+            #expect(try Self.count(store, "reject") == 0)
+        }
+    }
+
+    /// The race behind the rule above: the first line is finished (and more lines appended) between the moment the
+    /// fingerprint is taken and the moment the lines are read. Without the rule those lines were stored under the
+    /// fingerprint of the unfinished line, and read again under the finished one's.
+    @Test func firstLineFinishedWhileReadingIsStoredOnce() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("i.db"))
+        let all = Self.lines(400)
+        let ingestor = FileIngestor(store: store, options: .init(decodeFinalPartialLine: false))
+        for i in 0..<100 {
+            let lines = all[(i * 4)..<(i * 4 + 4)]
+            let first = lines.first!
+            let path = try dir.write("n\(i)/flows.log", String(first.prefix(first.count / 2)))
+            let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+            h.seekToEndOfFile()
+            let rest = Data((String(first.dropFirst(first.count / 2)) + "\n" + lines.dropFirst().joined(separator: "\n") + "\n").utf8)
+            let writer = Thread {
+                usleep(UInt32.random(in: 0...300))
+                h.write(rest)
+            }
+            writer.start()
+            for _ in 0..<3 { _ = try ingestor.ingest(path: path) }
+            while writer.isExecuting || !writer.isFinished { usleep(100) }
+            try h.close()
+            _ = try ingestor.ingest(path: path)
+        }
+        #expect(try Self.count(store) == 400)
+    }
+
     @Test func renamedAndCompressedCopiesAreRecognised() throws {
         let dir = TempDir()
         let store = try SQLiteStore(path: dir.file("i.db"))

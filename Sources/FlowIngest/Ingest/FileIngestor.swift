@@ -151,6 +151,11 @@ public final class FileIngestor {
             if collected.isEmpty { throw error }
         }
         if collected.isEmpty { return nil }
+        // A growing file whose first line is still being written (no newline in fewer than `limit` bytes) has no
+        // identity yet: its fingerprint would change once the line is finished, and its lines be read twice.
+        if raw != nil && !options.decodeFinalPartialLine && collected.count < limit && !collected.contains(0x0A) {
+            return nil
+        }
         let firstLine = collected.firstIndex(of: 0x0A).map { Array(collected[..<$0]) } ?? Array(collected.prefix(limit))
         let fp = firstLine.prefix(limit).withUnsafeBufferPointer { Fingerprint.of(firstLine: $0) }
         let identity = try raw.map { ($0.device, $0.inode) } ?? statIdentity(path)
