@@ -93,6 +93,34 @@ import Testing
         #expect(try Self.count(store) == 400)
     }
 
+    /// `flows.log` rotated (renamed, and a new one created) between the moment its identity is taken and the
+    /// moment it is opened for reading: the lines of the new file must not be stored under the old one's
+    /// checkpoint (which loses the old file's rest and stores the new one's lines twice).
+    @Test func fileRotatedWhileOpeningIsStoredOnce() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("i.db"))
+        let all = Self.lines(4000).enumerated().map { i, l in "{\"seq\":\(i)," + l.dropFirst() }
+        let ingestor = FileIngestor(store: store, options: .init(decodeFinalPartialLine: false))
+        for i in 0..<100 {
+            let old = all[(i * 40)..<(i * 40 + 20)], new = all[(i * 40 + 20)..<(i * 40 + 40)]
+            let path = try dir.write("n\(i)/flows.log", old.joined(separator: "\n") + "\n")
+            let rotated = dir.file("n\(i)/flows-2026-11-25T10-00-00.000.log")
+            let writer = Thread {
+                usleep(UInt32.random(in: 0...400))
+                try? FileManager.default.moveItem(atPath: path, toPath: rotated)
+                try? (new.joined(separator: "\n") + "\n").write(toFile: path, atomically: false, encoding: .utf8)
+            }
+            writer.start()
+            for _ in 0..<4 { _ = try? ingestor.ingest(path: path) }
+            while !writer.isFinished { usleep(100) }
+            _ = try ingestor.ingest(path: rotated)
+            _ = try ingestor.ingest(path: path)
+        }
+        #expect(try Self.count(store) == 4000)
+        let distinct = try store.read { db in try Int.fetchOne(db, sql: "SELECT count(DISTINCT json_extract(extra, '$.seq')) FROM flow")! }
+        #expect(distinct == 4000)
+    }
+
     @Test func renamedAndCompressedCopiesAreRecognised() throws {
         let dir = TempDir()
         let store = try SQLiteStore(path: dir.file("i.db"))

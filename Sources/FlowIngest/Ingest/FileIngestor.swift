@@ -73,20 +73,35 @@ public final class FileIngestor {
         let host = options.host ?? HostName.derive(fromPath: path)
         let compression = Compression(path: path)
         var result = FileResult(path: path, host: host)
-        guard let identity = try firstLineIdentity(path, compression) else { return result }
+        // The identity and the lines come from the same open file: the path may name another file a moment later
+        // (rotation), whose lines must not go under this identity's checkpoint.
+        var source = try compression.open(path)
+        var sourceOpen = true
+        defer { if sourceOpen { source.close() } }
+        guard let identity = try firstLineIdentity(source) else { return result }
         let previous = try store.checkpoint(fingerprint: identity.fingerprint)
         result.offset = previous?.offset ?? 0
         if previous?.complete == true {
             result.alreadyStored = previous?.lines ?? 0
             return result
         }
-        let source = try compression.open(path)
+        if let raw = source as? RawFile {
+            try raw.seek(to: 0)
+        } else {
+            // A compressed stream cannot be rewound: open it again, and only if it is still the same file.
+            source.close()
+            sourceOpen = false
+            source = try compression.open(path)
+            sourceOpen = true
+            guard source.file.device == identity.device && source.file.inode == identity.inode else { return result }
+        }
         let decoding = DecodingStage(
             path: path, source: source, options: options, decoder: decoder,
             checkpoint: Checkpoint(
                 fingerprint: identity.fingerprint, path: path, host: host, device: identity.device,
                 inode: identity.inode, offset: previous?.offset ?? 0, lines: previous?.lines ?? 0))
         try decoding.prepare()
+        sourceOpen = false  // from here the pipeline below closes it
         let channel = BatchChannel<DecodingStage.Batch>(capacity: 2)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
@@ -131,11 +146,7 @@ public final class FileIngestor {
     }
 
     /// The fingerprint, device and inode of a file, or `nil` when it has no byte yet.
-    private func firstLineIdentity(_ path: String, _ compression: Compression) throws
-        -> (fingerprint: String, device: UInt64, inode: UInt64)?
-    {
-        let source = try compression.open(path)
-        defer { source.close() }
+    private func firstLineIdentity(_ source: any ByteSource) throws -> (fingerprint: String, device: UInt64, inode: UInt64)? {
         let raw = source as? RawFile
         var collected: [UInt8] = []
         var chunk: [UInt8] = []
@@ -158,13 +169,6 @@ public final class FileIngestor {
         }
         let firstLine = collected.firstIndex(of: 0x0A).map { Array(collected[..<$0]) } ?? Array(collected.prefix(limit))
         let fp = firstLine.prefix(limit).withUnsafeBufferPointer { Fingerprint.of(firstLine: $0) }
-        let identity = try raw.map { ($0.device, $0.inode) } ?? statIdentity(path)
-        return (fp, identity.0, identity.1)
-    }
-
-    private func statIdentity(_ path: String) throws -> (UInt64, UInt64) {
-        var st = stat()
-        guard stat(path, &st) == 0 else { throw IngestError.fromErrno(errno, path: path, doing: "stat") }
-        return (UInt64(st.st_dev), UInt64(st.st_ino))
+        return (fp, source.file.device, source.file.inode)
     }
 }

@@ -6,6 +6,8 @@ public protocol ByteSource: AnyObject {
     func read(into buffer: inout [UInt8], max: Int) throws(IngestError) -> Void
     /// Releases the file.
     func close()
+    /// The file read (for compressed sources, the compressed file): its device and inode identify what was opened.
+    var file: RawFile { get }
 }
 
 /// The compression of a file, from its name.
@@ -60,6 +62,8 @@ public final class RawFile: ByteSource {
         device = UInt64(st.st_dev)
         inode = UInt64(st.st_ino)
     }
+
+    public var file: RawFile { self }
 
     /// Moves to an absolute offset (plain files only).
     func seek(to offset: Int64) throws(IngestError) {

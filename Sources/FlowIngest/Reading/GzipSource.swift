@@ -4,7 +4,7 @@ import CZlib
 ///
 /// Direct zlib rather than compress-nio: that package stops at the first member (see swift-stack.md §2.4).
 public final class GzipSource: ByteSource {
-    private let file: RawFile
+    public let file: RawFile
     private var stream = z_stream()
     private var input: UnsafeMutablePointer<UInt8>
     private let inputSize = 256 * 1024

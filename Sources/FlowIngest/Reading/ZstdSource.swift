@@ -2,7 +2,7 @@ import CZstd
 
 /// Decompresses a zstd file (every frame of it), as timberjack writes rotated flow logs.
 public final class ZstdSource: ByteSource {
-    private let file: RawFile
+    public let file: RawFile
     private let dctx: OpaquePointer
     private var input: UnsafeMutableRawPointer
     private let inputSize = ZSTD_DStreamInSize()
