@@ -15,9 +15,14 @@ import Testing
     }
 
     static func start(_ args: [String], log: String) throws -> Process {
+        try launch(flowq, ["collect", "--poll-ms", "50"] + args, log: log)
+    }
+
+    /// Runs `executable` with its output appended to `log`.
+    static func launch(_ executable: String, _ arguments: [String], log: String) throws -> Process {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: flowq)
-        p.arguments = ["collect", "--poll-ms", "50"] + args
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         h.seekToEndOfFile()
@@ -203,22 +208,15 @@ import Testing
         let db = dir.file("p.db")
         let log = dir.file("p.log")
         let args = ["collect", "--poll-ms", "50", "--watch", "\(logs)=node-p", "--watch", "\(locked)=node-q", "--db", db]
-        let p = Process()
+        let p: Process
         if getuid() == 0 {
             let copy = dir.file("flowq")
             try fm.copyItem(atPath: Self.flowq, toPath: copy)
             try fm.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy)
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-            p.arguments = ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + args
+            p = try Self.launch("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", copy] + args, log: log)
         } else {
-            p.executableURL = URL(fileURLWithPath: Self.flowq)
-            p.arguments = args
+            p = try Self.launch(Self.flowq, args, log: log)
         }
-        _ = fm.createFile(atPath: log, contents: nil)
-        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = h
-        p.standardError = h
-        try p.run()
         defer { p.terminate() }
         // The collector (another user) creates the database and its WAL files: querying before would create them
         // as root.
@@ -257,16 +255,11 @@ import Testing
             toFile: (logs as NSString).appendingPathComponent("flows.log"), atomically: true, encoding: .utf8)
         let db = dir.file("f.db")
         let log = dir.file("f.log")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
         // SIGXFSZ ignored (kept across exec), so writes past the soft limit (2048 blocks of 512 bytes) fail instead.
-        p.arguments = ["-c", "trap '' XFSZ; ulimit -S -f 2048; exec \"$0\" \"$@\"", Self.flowq, "collect", "--poll-ms", "50",
-                       "--watch", "\(logs)=node-f", "--db", db]
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        p.standardOutput = h
-        p.standardError = h
-        try p.run()
+        let p = try Self.launch(
+            "/bin/sh",
+            ["-c", "trap '' XFSZ; ulimit -S -f 2048; exec \"$0\" \"$@\"", Self.flowq, "collect", "--poll-ms", "50",
+             "--watch", "\(logs)=node-f", "--db", db], log: log)
         defer { p.terminate() }
         let end = Date().addingTimeInterval(30)
         while Date() < end, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("cannot store") {
