@@ -12,14 +12,27 @@ import Testing
         "\u{2028}", "|", ":", "{", "}",
     ]
 
-    func randomString(_ rng: inout SplitMix64) -> String {
-        let n = Int(rng.next() % 12)
-        return (0..<n).map { _ in Self.alphabet[Int(rng.next() % UInt64(Self.alphabet.count))] }.joined()
+    static let plain: [String] = ["a", "Z", "0", "-", ".", "/", "|", ":", "=", "_"]
+
+    /// Up to 40 characters (long enough for the 8-byte scan and the intern pool, which takes plain strings of 16
+    /// bytes and more); half of them plain ASCII; one in four a string seen before (a pool hit).
+    func randomString(_ rng: inout SplitMix64, _ seen: inout [String]) -> String {
+        if !seen.isEmpty && rng.next() % 4 == 0 { return seen[Int(rng.next() % UInt64(seen.count))] }
+        let n = Int(rng.next() % 40)
+        let alphabet = rng.next() % 2 == 0 ? Self.plain : Self.alphabet
+        let s = (0..<n).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined()
+        if seen.count < 500 { seen.append(s) }
+        return s
     }
 
-    func randomRecord(_ rng: inout SplitMix64) -> FlowRecord {
+    func randomString(_ rng: inout SplitMix64) -> String {
+        var none: [String] = []
+        return randomString(&rng, &none)
+    }
+
+    func randomRecord(_ rng: inout SplitMix64, _ seen: inout [String]) -> FlowRecord {
         var r = FlowRecord()
-        for k in TextKey.allCases where rng.next() % 3 != 0 { r[k] = randomString(&rng) }
+        for k in TextKey.allCases where rng.next() % 3 != 0 { r[k] = randomString(&rng, &seen) }
         for k in IntKey.allCases where rng.next() % 3 != 0 {
             r[k] = Int64(bitPattern: rng.next()) >> Int64(rng.next() % 63)
         }
@@ -92,9 +105,10 @@ import Testing
 
     @Test func agreesWithFoundationOnGeneratedAndMutatedLines() throws {
         var rng = SplitMix64(seed: 42)
+        var seen: [String] = []
         let encoder = FlowLineEncoder(style: .compact)
         for i in 0..<3000 {
-            let record = randomRecord(&rng)
+            let record = randomRecord(&rng, &seen)
             var line = encoder.encode(record)
             if i % 3 == 1 {
                 // Foundation's own encoding: other key order, `\/` escapes.
