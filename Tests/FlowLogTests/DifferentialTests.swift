@@ -124,6 +124,24 @@ import Testing
         }
     }
 
+    /// Every special byte at every position of a long string (the scanner tests 8 bytes at a time): raw control
+    /// bytes rejected, DEL and UTF-8 kept, escapes resolved, exactly as Foundation does.
+    @Test func specialBytesAtEveryPositionOfALongString() throws {
+        let specials: [[UInt8]] = [[0x00], [0x01], [0x1F], [0x7F], [0x20], [0xC3, 0xA9], [0xE4, 0xB8, 0xAD], [0x5C, 0x22],
+                                   [0x5C, 0x5C], [0x5C, 0x75, 0x30, 0x30, 0x34, 0x31], [0xFF], [0xC3]]
+        for special in specials {
+            for at in 0...40 {
+                var value = Array(repeating: UInt8(ascii: "x"), count: 40)
+                value.insert(contentsOf: special, at: at)
+                let line = Array(#"{"source_name":""#.utf8) + value + Array(#"","start_time":1}"#.utf8)
+                let foundation = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any]
+                let ours = try? decoder.decode(line)
+                #expect((ours != nil) == (foundation != nil), "byte \(special) at \(at)")
+                if let ours, let foundation { #expect(ours[.sourceName] == foundation["source_name"] as? String) }
+            }
+        }
+    }
+
     @Test func unknownKeysKeepTheirRawValues() throws {
         let values = ["1.5e10", "-0", "0.001", "123456789012345678", "true", "null", "\"\\u00e9\\ud83d\\ude00\"",
                       "[1,[2,{\"a\":[]}]]", "{\"k\":{\"l\":\"m\"}}", "-1E-5"]
