@@ -121,6 +121,33 @@ import Testing
         #expect(distinct == 4000)
     }
 
+    /// A compressed file still being written can stop at a member boundary, which reads as a clean end: while
+    /// tailing, a file written in the last seconds is not marked complete, so what is appended is still read.
+    @Test func freshCompressedFileIsNotCompleteWhileTailing() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("i.db"))
+        let all = Self.lines(60)
+        let a = try dir.write("a.log", all[0..<30].joined(separator: "\n") + "\n")
+        let b = try dir.write("b.log", all[30...].joined(separator: "\n") + "\n")
+        let gz = dir.file("n/flows-2026-11-25T10-00-00.000.log.gz")
+        try FileManager.default.createDirectory(atPath: dir.file("n"), withIntermediateDirectories: true)
+        // One member now, a second one later (as `cat a.gz b.gz`, or a compressor that flushes members).
+        #expect(try run("/bin/sh", ["-c", "gzip -c \"$0\" > \"$1\"", a, gz]).status == 0)
+        let tailing = FileIngestor(store: store, options: .init(decodeFinalPartialLine: false))
+        #expect(try tailing.ingest(path: gz).stored == 30)
+        #expect(try store.checkpoint(fingerprint: Self.fingerprint(all[0]))?.complete == false)
+        #expect(try run("/bin/sh", ["-c", "gzip -c \"$0\" >> \"$1\"", b, gz]).status == 0)
+        #expect(try tailing.ingest(path: gz).stored == 30)
+        try FileManager.default.setAttributes([.modificationDate: Date().addingTimeInterval(-60)], ofItemAtPath: gz)
+        #expect(try tailing.ingest(path: gz).stored == 0)
+        #expect(try store.checkpoint(fingerprint: Self.fingerprint(all[0]))?.complete == true)
+        #expect(try Self.count(store) == 60)
+    }
+
+    static func fingerprint(_ line: String) -> String {
+        Array(line.utf8).withUnsafeBufferPointer { Fingerprint.of(firstLine: $0) }
+    }
+
     @Test func renamedAndCompressedCopiesAreRecognised() throws {
         let dir = TempDir()
         let store = try SQLiteStore(path: dir.file("i.db"))

@@ -98,8 +98,11 @@ final class DecodingStage: @unchecked Sendable {
         finishPartialLine()
         batch.bytes = bytes
         batch.final = true
-        // A compressed file cannot grow: read to its end without error, it is complete.
-        if !(source is RawFile) && batch.error == nil && batch.pendingBytes == 0 {
+        // A compressed file cannot grow: read to its end without error, it is complete. Unless, when tailing, it
+        // was written in the last seconds: a compressor still writing it may have stopped at a member or frame
+        // boundary, which reads as a clean end (the next poll reads on from the checkpoint).
+        let settled = options.decodeFinalPartialLine || source.file.secondsSinceModified() > FileIngestor.settleSeconds
+        if !(source is RawFile) && batch.error == nil && batch.pendingBytes == 0 && settled {
             checkpoint.complete = true
         }
         _ = channel.put(cut())

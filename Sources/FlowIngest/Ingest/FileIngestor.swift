@@ -48,12 +48,18 @@ public final class FileIngestor {
         public var error: IngestError?
     }
 
+    /// How long a compressed file must have been left alone before a tailing run marks it complete.
+    static let settleSeconds = 5.0
+
     let store: any FlowStorage
     let options: Options
     /// One decoder for every file and run of this ingestor (used by one decoding thread at a time): its pool
     /// hands out the same objects for the same bytes across files and polls, which keeps the store's conn
     /// cache hitting (``SQLiteStore``).
     private let decoder = FlowLineDecoder()
+    /// Compressed files read while tailing that were too fresh to be marked complete: their inode and size then.
+    /// Unchanged, they are not decompressed again until they have settled (one last read marks them complete).
+    private var freshCompressed: [String: (inode: UInt64, size: Int64)] = [:]
 
     public init(store: any FlowStorage, options: Options = Options()) {
         self.store = store
@@ -88,6 +94,14 @@ public final class FileIngestor {
         if let raw = source as? RawFile {
             try raw.seek(to: 0)
         } else {
+            if !options.decodeFinalPartialLine {
+                let size = source.file.size() ?? -1
+                let settled = source.file.secondsSinceModified() > Self.settleSeconds
+                if !settled, let seen = freshCompressed[path], seen.inode == identity.inode, seen.size == size {
+                    return result
+                }
+                freshCompressed[path] = settled ? nil : (identity.inode, size)
+            }
             // A compressed stream cannot be rewound: open it again, and only if it is still the same file.
             source.close()
             sourceOpen = false
