@@ -81,41 +81,29 @@ public final class FileIngestor {
         var result = FileResult(path: path, host: host)
         // The identity and the lines come from the same open file: the path may name another file a moment later
         // (rotation), whose lines must not go under this identity's checkpoint.
-        var source = try compression.open(path)
-        var sourceOpen = true
-        defer { if sourceOpen { source.close() } }
-        guard let identity = try firstLineIdentity(source) else { return result }
+        let opened = try compression.open(path)
+        var handedOver = false
+        defer { if !handedOver { opened.close() } }
+        guard let identity = try firstLineIdentity(opened) else { return result }
         let previous = try store.checkpoint(fingerprint: identity.fingerprint)
         result.offset = previous?.offset ?? 0
         if previous?.complete == true {
             result.alreadyStored = previous?.lines ?? 0
             return result
         }
-        if let raw = source as? RawFile {
-            try raw.seek(to: 0)
-        } else {
-            if !options.decodeFinalPartialLine {
-                let size = source.file.size() ?? -1
-                let settled = source.file.secondsSinceModified() > Self.settleSeconds
-                if !settled, let seen = freshCompressed[path], seen.inode == identity.inode, seen.size == size {
-                    return result
-                }
-                freshCompressed[path] = settled ? nil : (identity.inode, size)
-            }
-            // A compressed stream cannot be rewound: open it again, and only if it is still the same file.
-            source.close()
-            sourceOpen = false
-            source = try compression.open(path)
-            sourceOpen = true
-            guard source.file.device == identity.device && source.file.inode == identity.inode else { return result }
-        }
+        handedOver = true
+        guard let source = try reopenedAtStart(opened, identity.inode, identity.device, compression, path) else { return result }
         let decoding = DecodingStage(
             path: path, source: source, options: options, decoder: decoder,
             checkpoint: Checkpoint(
                 fingerprint: identity.fingerprint, path: path, host: host, device: identity.device,
                 inode: identity.inode, offset: previous?.offset ?? 0, lines: previous?.lines ?? 0))
-        try decoding.prepare()
-        sourceOpen = false  // from here the pipeline below closes it
+        do {
+            try decoding.prepare()
+        } catch {
+            source.close()
+            throw error
+        }
         let channel = BatchChannel<DecodingStage.Batch>(capacity: 2)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
@@ -157,6 +145,37 @@ public final class FileIngestor {
             }
         }
         return result
+    }
+
+    /// The file whose identity was just taken, ready to be read from its start, or `nil` when there is nothing to
+    /// read now. Takes over `opened`: a plain file is rewound; a compressed stream cannot be, so the file is opened
+    /// again and used only if it is still the same file. While tailing, a compressed file too fresh to be marked
+    /// complete is read again only when it has grown or settled.
+    private func reopenedAtStart(
+        _ opened: any ByteSource, _ inode: UInt64, _ device: UInt64, _ compression: Compression, _ path: String
+    ) throws -> (any ByteSource)? {
+        if let raw = opened as? RawFile {
+            do {
+                try raw.seek(to: 0)
+            } catch {
+                raw.close()
+                throw error
+            }
+            return raw
+        }
+        let size = opened.file.size() ?? -1
+        let settled = opened.file.secondsSinceModified() > Self.settleSeconds
+        opened.close()
+        if !options.decodeFinalPartialLine {
+            if !settled, let seen = freshCompressed[path], seen.inode == inode, seen.size == size { return nil }
+            freshCompressed[path] = settled ? nil : (inode, size)
+        }
+        let source = try compression.open(path)
+        guard source.file.device == device && source.file.inode == inode else {
+            source.close()
+            return nil
+        }
+        return source
     }
 
     /// The fingerprint, device and inode of a file, or `nil` when it has no byte yet.
