@@ -27,14 +27,17 @@ import Testing
         let first = try ingestor.ingest(path: path)
         #expect(first.stored == 300 && first.host == "node-a")
         let again = try ingestor.ingest(path: path)
-        #expect(again.stored == 0 && again.alreadyStored == 0)
+        #expect(again.stored == 0 && again.alreadyStored == 0 && again.unchanged)
+        // Another ingestor (a restart) finds the same through the checkpoint.
+        let restarted = try FileIngestor(store: store, options: .init(batchSize: 64)).ingest(path: path)
+        #expect(restarted.stored == 0 && !restarted.unchanged)
         // Felix appends: only the new lines are stored.
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         h.seekToEndOfFile()
         h.write(Data((all[300...].joined(separator: "\n") + "\n").utf8))
         try h.close()
         let third = try ingestor.ingest(path: path)
-        #expect(third.stored == 200)
+        #expect(third.stored == 200 && !third.unchanged)
         #expect(try Self.count(store) == 500)
         let hosts = try store.read { db in try String.fetchAll(db, sql: "SELECT DISTINCT name FROM host") }
         #expect(hosts == ["node-a"])

@@ -46,6 +46,9 @@ public final class FileIngestor {
         public var offset: Int64 = 0
         /// A file-level problem (cut-short archive, unreadable file) after which the good lines were kept.
         public var error: IngestError?
+        /// Nothing was done: the file is as the last run of this ingestor left it, every line of it processed
+        /// (same device, inode, size and modification time).
+        public var unchanged = false
     }
 
     /// How long a compressed file must have been left alone before a tailing run marks it complete.
@@ -60,6 +63,9 @@ public final class FileIngestor {
     /// Compressed files read while tailing that were too fresh to be marked complete: their inode and size then.
     /// Unchanged, they are not decompressed again until they have settled (one last read marks them complete).
     private var freshCompressed: [String: (inode: UInt64, size: Int64)] = [:]
+    /// Files whose every line was processed, with their state then: the same state again means nothing new, found
+    /// with one `stat` instead of an open, a read and a query (a log host lists hundreds of finished files a poll).
+    private var finished: [String: FileState] = [:]
 
     public init(store: any FlowStorage, options: Options = Options()) {
         self.store = store
@@ -79,6 +85,11 @@ public final class FileIngestor {
         let host = options.host ?? HostName.derive(fromPath: path)
         let compression = Compression(path: path)
         var result = FileResult(path: path, host: host)
+        let state = FileState(path: path)
+        if let state, finished[path] == state {
+            result.unchanged = true
+            return result
+        }
         // The identity and the lines come from the same open file: the path may name another file a moment later
         // (rotation), whose lines must not go under this identity's checkpoint.
         let opened = try compression.open(path)
@@ -89,6 +100,7 @@ public final class FileIngestor {
         result.offset = previous?.offset ?? 0
         if previous?.complete == true {
             result.alreadyStored = previous?.lines ?? 0
+            remember(state, path)
             return result
         }
         handedOver = true
@@ -116,6 +128,7 @@ public final class FileIngestor {
             done.wait()
             source.close()
         }
+        var finishedRead = false
         while let batch = channel.take() {
             if shouldStop() {
                 channel.cancel()
@@ -142,9 +155,18 @@ public final class FileIngestor {
             if batch.final {
                 result.pendingBytes = batch.pendingBytes
                 result.error = batch.error
+                // Read to the end without a problem (a compressed file: and marked complete).
+                finishedRead = batch.error == nil && (compression == .none || batch.checkpoint.complete)
             }
         }
+        if finishedRead { remember(state, path) }
         return result
+    }
+
+    private func remember(_ state: FileState?, _ path: String) {
+        guard let state else { return }
+        if finished.count >= 10_000 { finished.removeAll() }
+        finished[path] = state
     }
 
     /// The file whose identity was just taken, ready to be read from its start, or `nil` when there is nothing to
