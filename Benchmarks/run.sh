@@ -5,6 +5,7 @@
 #   Benchmarks/run.sh report   # 10,000,000 lines: the readiness report; peak RSS
 #   Benchmarks/run.sh collect  # flowq collect tailing a writer: 1M lines at full speed, then 50k lines/s; lag, RSS
 #   Benchmarks/run.sh decode   # decode-benchmark: decoder and store stages alone
+#   Benchmarks/run.sh loghost  # flowq collect on 20 node directories: catch-up, then the CPU of idle polling
 # Data goes to $BENCH_DIR (default /tmp/flowq-bench); 10M lines take about 18 GB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -84,6 +85,38 @@ collect() {
     python3 Benchmarks/collect_bench.py "$flowq" "$dir/1m-nohost.log" "$dir/collect"
 }
 
+loghost() {
+    # A log host: 20 node directories, each with 10 rotated .zst files and an active file (110,000 lines).
+    local d="$dir/loghost"
+    if [ ! -d "$d/nodes" ]; then
+        mkdir -p "$d"
+        "$flowq" sample --lines 5500 --era v2 --seed 5 --out "$d/src.log" >/dev/null
+        for n in $(seq -w 1 20); do
+            local nd="$d/nodes/node-$n"; mkdir -p "$nd"
+            for k in $(seq 0 9); do
+                sed -n "$((k * 500 + 1)),$((k * 500 + 500))p" "$d/src.log" | sed "s/^{/{\"n\":\"$n-$k\",/" > "$nd/flows-2026-11-25T0$k-00-00.000.log"
+                zstd -q --rm "$nd/flows-2026-11-25T0$k-00-00.000.log"
+            done
+            sed -n "5001,5500p" "$d/src.log" | sed "s/^{/{\"n\":\"$n-a\",/" > "$nd/flows.log"
+        done
+        sleep 6  # older than the 5 s after which a compressed file counts as settled
+    fi
+    rm -f "$d"/c.db*
+    local args=(); for nd in "$d"/nodes/*; do args+=(--watch "$nd=$(basename "$nd")"); done
+    "$flowq" collect "${args[@]}" --db "$d/c.db" --poll-ms 250 --log-level warning &
+    local pid=$! n=0 t0 t1 start; start=$(date +%s.%N)
+    for _ in $(seq 1 240); do
+        sleep 0.25
+        n=$(sqlite3 "$d/c.db" "SELECT count(*) FROM flow" 2>/dev/null || echo 0)
+        [ "$n" = 110000 ] && break
+    done
+    printf 'log host catch-up: %s lines stored in %.1f s\n' "$n" "$(echo "$(date +%s.%N) - $start" | bc -l)"
+    sleep 2
+    t0=$(awk '{print $14 + $15}' /proc/$pid/stat); sleep 10; t1=$(awk '{print $14 + $15}' /proc/$pid/stat)
+    printf 'idle polling (220 finished files, every 250 ms): %.2f s of CPU per 10 s\n' "$(echo "($t1 - $t0) / $(getconf CLK_TCK)" | bc -l)"
+    kill $pid; wait $pid 2>/dev/null || true
+}
+
 decode() {
     FLOWQ_BENCHMARKS=1 swift build -c release --product decode-benchmark >/dev/null
     [ -f "$dir/1m/flows.log" ] || "$flowq" sample --lines 1000000 --era v2 --seed 1 --out "$dir/1m/flows.log" >/dev/null
@@ -97,6 +130,7 @@ case "${1:-all}" in
     report) report ;;
     collect) collect ;;
     decode) decode ;;
+    loghost) loghost ;;
     all) ingest; query; report; collect ;;
-    *) echo "usage: $0 ingest|query|report|collect|decode|all"; exit 2 ;;
+    *) echo "usage: $0 ingest|query|report|collect|decode|loghost|all"; exit 2 ;;
 esac
