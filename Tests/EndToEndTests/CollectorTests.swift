@@ -277,6 +277,41 @@ import Testing
         #expect(p.terminationStatus == 0)
     }
 
+    /// A really full disk: the database on a 2 MB tmpfs (needs root to mount; elsewhere the file-size-limit test
+    /// above covers the same path). "disk full" is logged, nothing is lost; after the filesystem grows, every line
+    /// is stored once.
+    @Test func fullDiskIsLoggedAndResumed() throws {
+        let dir = TempDir()
+        let mnt = dir.file("small")
+        try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
+        guard getuid() == 0, (try? run("/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt]))?.status == 0 else {
+            return  // cannot mount here
+        }
+        defer { _ = try? run("/usr/bin/env", ["umount", "-l", mnt]) }
+        let lines = try Self.lines(20_000, in: dir)
+        let logs = dir.file("node-g")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(
+            toFile: (logs as NSString).appendingPathComponent("flows.log"), atomically: true, encoding: .utf8)
+        let db = (mnt as NSString).appendingPathComponent("g.db")
+        let log = dir.file("g.log")
+        let p = try Self.start(["--watch", "\(logs)=node-g", "--db", db], log: log)
+        defer { p.terminate() }
+        let end = Date().addingTimeInterval(60)
+        while Date() < end, !((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("disk full") {
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains("disk full"))
+        #expect(p.isRunning)
+        #expect((Int(Self.sql(db, "SELECT count(*) FROM flow")) ?? 0) < 20_000)
+        #expect(try run("/usr/bin/env", ["mount", "-o", "remount,size=64m", mnt]).status == 0)
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", "20000", seconds: 60), "\(Self.diagnosis(db, log: log, running: p.isRunning))")
+        #expect(Self.sql(db, "SELECT count(DISTINCT json_extract(extra, '$.seq')) FROM flow") == "20000")
+        p.terminate()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+    }
+
     @Test func metricsHealthAndGracefulShutdown() throws {
         let dir = TempDir()
         let lines = try Self.lines(500, in: dir)
