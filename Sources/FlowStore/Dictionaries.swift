@@ -61,6 +61,14 @@ struct Dictionaries {
         return h
     }
 
+    /// Empties a cache that reached `limit` entries: memory stays bounded whatever the number of distinct values
+    /// (months of a collector, or lines that each carry new labels or policies); the tables stay the truth, and a
+    /// miss looks the value up by its index.
+    @inline(__always)
+    static func bounded<K, V>(_ cache: inout [K: V], limit: Int = 20_000) {
+        if cache.count >= limit { cache.removeAll() }
+    }
+
     mutating func forget(_ a: Added) {
         connsByIdentity.removeAll()
         labelsByAddress.removeAll()
@@ -78,6 +86,7 @@ struct Dictionaries {
     mutating func host(_ name: String, _ db: Database, _ added: inout Added) throws -> Int64 {
         if let id = hosts[name] { return id }
         let id = try Self.findOrInsert(db, table: "host", column: "name", value: name)
+        Self.bounded(&hosts)
         hosts[name] = id
         added.hosts.append(name)
         return id
@@ -100,10 +109,12 @@ struct Dictionaries {
         let addr = address(items)
         if let (cached, id) = byAddress[addr], cached == items { return id }
         if let id = byValue[items] {
+            Self.bounded(&byAddress)
             byAddress[addr] = (items, id)
             return id
         }
         let id = try findOrInsert(db, table: table, column: column, value: JSONText.array(items, numeric: false))
+        Self.bounded(&byValue)
         byValue[items] = id
         added.append(items)
         return id
@@ -127,6 +138,7 @@ struct Dictionaries {
             try db.execute(sql: "INSERT INTO endpoint (type, namespace, name_aggr, labels_id) VALUES (?,?,?,?)", arguments: args)
             id = db.lastInsertedRowID
         }
+        Self.bounded(&endpoints)
         endpoints[key] = id
         added.endpoints.append(key)
         return id
@@ -149,6 +161,7 @@ struct Dictionaries {
             try db.execute(sql: "INSERT INTO service (namespace, name, port_name, port_num) VALUES (?,?,?,?)", arguments: args)
             id = db.lastInsertedRowID
         }
+        Self.bounded(&services)
         services[key] = id
         added.services.append(key)
         return id
@@ -176,6 +189,7 @@ struct Dictionaries {
                     """, arguments: args)
             id = db.lastInsertedRowID
         }
+        Self.bounded(&conns)
         conns[key] = id
         added.conns.append(key)
         return id
@@ -185,6 +199,7 @@ struct Dictionaries {
         let addr = Self.address(p)
         if let (cached, id) = tracesByAddress[addr], cached == p { return id }
         if let id = traces[p] {
+            Self.bounded(&tracesByAddress, limit: 4096)
             tracesByAddress[addr] = (p, id)
             return id
         }
@@ -199,6 +214,7 @@ struct Dictionaries {
             id = db.lastInsertedRowID
             try Self.insertHits(p, traceID: id, db)
         }
+        Self.bounded(&traces, limit: 4096)
         traces[p] = id
         added.traces.append(p)
         return id

@@ -68,7 +68,7 @@ final class DecodingStage: @unchecked Sendable {
                     framer.feed(UnsafeBufferPointer(start: region.base.assumingMemoryBound(to: UInt8.self) + at, count: n), handle)
                     at += n
                     bytes += Int64(n)
-                    if batch.records.count + batch.rejects.count >= options.batchSize {
+                    if batchFull {
                         batch.bytes = bytes
                         guard channel.put(cut()) else { return channel.finish() }
                     }
@@ -87,7 +87,7 @@ final class DecodingStage: @unchecked Sendable {
                 if chunk.isEmpty { break }
                 bytes += Int64(chunk.count)
                 chunk.withUnsafeBufferPointer { framer.feed($0, handle) }
-                if batch.records.count + batch.rejects.count >= options.batchSize {
+                if batchFull {
                     batch.bytes = bytes
                     guard channel.put(cut()) else { return channel.finish() }
                 }
@@ -109,6 +109,16 @@ final class DecodingStage: @unchecked Sendable {
         channel.finish()
     }
 
+    /// Bytes of the lines in the current batch.
+    private var batchLineBytes = 0
+    /// A batch holds at most this many bytes of lines: decoded records are about as large as their lines when
+    /// their values are not shared (every line with new labels or policies), and three batches are in flight.
+    static let maxBatchBytes = 16 << 20
+
+    private var batchFull: Bool {
+        batch.records.count + batch.rejects.count >= options.batchSize || batchLineBytes >= Self.maxBatchBytes
+    }
+
     /// Hands over the current batch and starts the next one.
     private func cut() -> Batch {
         let stored = recycled.withLock { list -> [[FlowRecord]] in
@@ -120,6 +130,7 @@ final class DecodingStage: @unchecked Sendable {
         var out = batch
         out.checkpoint = checkpoint
         batch = Batch(checkpoint: checkpoint)
+        batchLineBytes = 0
         batch.records.reserveCapacity(options.batchSize)
         return out
     }
@@ -132,6 +143,7 @@ final class DecodingStage: @unchecked Sendable {
                 batch.alreadyStored += 1
                 return
             }
+            batchLineBytes += bytes.count
             do {
                 batch.records.append(try decoder.decode(bytes))
             } catch {

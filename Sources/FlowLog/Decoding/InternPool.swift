@@ -12,11 +12,11 @@ final class InternPool {
         var value: Value?
     }
 
-    private static let bits = 14
-    private static let mask = (1 << bits) - 1
-    private var strings = [Slot<String>](repeating: Slot(), count: 1 << bits)
-    private var lists = [Slot<[String]>](repeating: Slot(), count: 1 << bits)
-    private var policies = [Slot<PolicyLists>](repeating: Slot(), count: 1 << bits)
+    // Sizes bound the memory whatever the input: 16,384 names; 4,096 label sets and lists, and 4,096 policy
+    // traces (each up to a few KB), where a cluster has hundreds.
+    private var strings = [Slot<String>](repeating: Slot(), count: 1 << 14)
+    private var lists = [Slot<[String]>](repeating: Slot(), count: 1 << 12)
+    private var policies = [Slot<PolicyLists>](repeating: Slot(), count: 1 << 12)
 
     static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -46,7 +46,7 @@ final class InternPool {
         _ table: inout [Slot<Value>], _ p: UnsafePointer<UInt8>, _ n: Int, make: () throws(DecodeError) -> Value?
     ) throws(DecodeError) -> Value? {
         let h = hash(p, n)
-        let i = Int(truncatingIfNeeded: h) & mask
+        let i = Int(truncatingIfNeeded: h) & (table.count - 1)
         if table[i].hash == h, let v = table[i].value, same(table[i].bytes, p, n) { return v }
         guard let v = try make() else { return nil }
         table[i] = Slot(hash: h, bytes: Array(UnsafeBufferPointer(start: p, count: n)), value: v)
