@@ -65,9 +65,12 @@ struct Dictionaries {
     /// (months of a collector, or lines that each carry new labels or policies); the tables stay the truth, and a
     /// miss looks the value up by its index.
     @inline(__always)
-    static func bounded<K, V>(_ cache: inout [K: V], limit: Int = 20_000) {
+    static func bounded<K, V>(_ cache: inout [K: V], limit: Int) {
         if cache.count >= limit { cache.removeAll() }
     }
+
+    /// Entries per cache (traces, which are large: a fifth of it).
+    var limit = 20_000
 
     mutating func forget(_ a: Added) {
         connsByIdentity.removeAll()
@@ -86,35 +89,35 @@ struct Dictionaries {
     mutating func host(_ name: String, _ db: Database, _ added: inout Added) throws -> Int64 {
         if let id = hosts[name] { return id }
         let id = try Self.findOrInsert(db, table: "host", column: "name", value: name)
-        Self.bounded(&hosts)
+        Self.bounded(&hosts, limit: limit)
         hosts[name] = id
         added.hosts.append(name)
         return id
     }
 
     mutating func labelSet(_ labels: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
-        try Self.list(labels, &labelsByAddress, &labelSets, &added.labelSets, table: "label_set", column: "labels", db)
+        try Self.list(labels, &labelsByAddress, &labelSets, &added.labelSets, table: "label_set", column: "labels", limit, db)
     }
 
     mutating func stringList(_ items: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
-        try Self.list(items, &listsByAddress, &lists, &added.lists, table: "string_list", column: "items", db)
+        try Self.list(items, &listsByAddress, &lists, &added.lists, table: "string_list", column: "items", limit, db)
     }
 
     /// The id of a list of strings stored as a JSON array in `table.column`: by storage address, by value, then
     /// from (or into) the table.
     private static func list(
         _ items: [String], _ byAddress: inout [Int: ([String], Int64)], _ byValue: inout [[String]: Int64],
-        _ added: inout [[String]], table: String, column: String, _ db: Database
+        _ added: inout [[String]], table: String, column: String, _ limit: Int, _ db: Database
     ) throws -> Int64 {
         let addr = address(items)
         if let (cached, id) = byAddress[addr], cached == items { return id }
         if let id = byValue[items] {
-            Self.bounded(&byAddress)
+            bounded(&byAddress, limit: limit)
             byAddress[addr] = (items, id)
             return id
         }
         let id = try findOrInsert(db, table: table, column: column, value: JSONText.array(items, numeric: false))
-        Self.bounded(&byValue)
+        bounded(&byValue, limit: limit)
         byValue[items] = id
         added.append(items)
         return id
@@ -138,7 +141,7 @@ struct Dictionaries {
             try db.execute(sql: "INSERT INTO endpoint (type, namespace, name_aggr, labels_id) VALUES (?,?,?,?)", arguments: args)
             id = db.lastInsertedRowID
         }
-        Self.bounded(&endpoints)
+        Self.bounded(&endpoints, limit: limit)
         endpoints[key] = id
         added.endpoints.append(key)
         return id
@@ -161,7 +164,7 @@ struct Dictionaries {
             try db.execute(sql: "INSERT INTO service (namespace, name, port_name, port_num) VALUES (?,?,?,?)", arguments: args)
             id = db.lastInsertedRowID
         }
-        Self.bounded(&services)
+        Self.bounded(&services, limit: limit)
         services[key] = id
         added.services.append(key)
         return id
@@ -189,7 +192,7 @@ struct Dictionaries {
                     """, arguments: args)
             id = db.lastInsertedRowID
         }
-        Self.bounded(&conns)
+        Self.bounded(&conns, limit: limit)
         conns[key] = id
         added.conns.append(key)
         return id
@@ -199,7 +202,7 @@ struct Dictionaries {
         let addr = Self.address(p)
         if let (cached, id) = tracesByAddress[addr], cached == p { return id }
         if let id = traces[p] {
-            Self.bounded(&tracesByAddress, limit: 4096)
+            Self.bounded(&tracesByAddress, limit: limit / 5)
             tracesByAddress[addr] = (p, id)
             return id
         }
@@ -214,7 +217,7 @@ struct Dictionaries {
             id = db.lastInsertedRowID
             try Self.insertHits(p, traceID: id, db)
         }
-        Self.bounded(&traces, limit: 4096)
+        Self.bounded(&traces, limit: limit / 5)
         traces[p] = id
         added.traces.append(p)
         return id

@@ -78,6 +78,11 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
         return Data(key)
     }
 
+    /// Lowers how many entries each dictionary cache holds before it is emptied (tests).
+    func limitCaches(to entries: Int) {
+        dictionaries.limit = entries
+    }
+
     // MARK: Checkpoints
 
     public func checkpoint(fingerprint: String) throws -> Checkpoint? {

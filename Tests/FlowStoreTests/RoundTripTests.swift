@@ -1,7 +1,7 @@
 import FlowLog
 import FlowQuery
 import FlowSample
-import FlowStore
+@testable import FlowStore
 import Foundation
 import GRDB
 import TestSupport
@@ -111,6 +111,38 @@ import Testing
         let back = try store.records(SQLFragment("1"), limit: nil).map(\.record)
         #expect(back.count == all.count)
         for (a, b) in zip(all, back) { #expect(a == b) }
+    }
+
+    /// More distinct values than the in-memory caches hold (they are emptied when full): ids still come out right,
+    /// the same value seen again after a clear gets its old id, and every record reads back exactly.
+    @Test func cachesEmptiedWhenFullKeepIdsRight() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("b.db"))
+        store.limitCaches(to: 100)
+        var all: [FlowRecord] = []
+        for batch in 0..<5 {
+            var records: [FlowRecord] = []
+            for i in 0..<500 {
+                let n = batch * 500 + i
+                var r = FlowRecord()
+                r[.startTime] = Int64(n)
+                r[.sourceNamespace] = "ns-\(n % 240)"
+                r.sourceLabels = ["app=a\(n % 230)"]
+                r.policies = PolicyLists(pending: ["0|t|gnp:t.p\(n % 60)|allow|0"])
+                records.append(r)
+            }
+            try store.append(records: records, host: "n", rejects: [], checkpoint: Checkpoint(fingerprint: "b", path: "b", host: "n"))
+            all += records.map { var r = $0; r[.host] = "n"; return r }
+        }
+        let back = try store.records(SQLFragment("1"), limit: nil).map(\.record)
+        #expect(back.count == all.count && back == all)
+        let (endpoints, labels, traces) = try store.read { db in
+            (try Int.fetchOne(db, sql: "SELECT count(*) FROM endpoint")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM label_set")!,
+             try Int.fetchOne(db, sql: "SELECT count(*) FROM policy_trace")!)
+        }
+        // Each distinct value stored once, also when it came back after its cache was emptied.
+        let pairs = Set((0..<2500).map { "\($0 % 240)/\($0 % 230)" })
+        #expect(labels == 230 && traces == 60 && endpoints == pairs.count)
     }
 }
 
