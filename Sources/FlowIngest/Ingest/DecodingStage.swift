@@ -58,7 +58,7 @@ final class DecodingStage: @unchecked Sendable {
         var chunk: [UInt8] = []
         var bytes: Int64 = 0
         // Plain files: frame straight from mapped windows of the file, then read whatever was appended since.
-        if let raw = source as? RawFile, let size = raw.size() {
+        if let raw = source as? RawFile, let size = raw.state()?.size {
             var offset = framer.lineStart
             let window = 8 << 20
             while offset < size, let region = raw.map(from: offset, length: Int(min(Int64(window), size - offset))) {
@@ -101,7 +101,7 @@ final class DecodingStage: @unchecked Sendable {
         // A compressed file cannot grow: read to its end without error, it is complete. Unless, when tailing, it
         // was written in the last seconds: a compressor still writing it may have stopped at a member or frame
         // boundary, which reads as a clean end (the next poll reads on from the checkpoint).
-        let settled = options.decodeFinalPartialLine || source.file.secondsSinceModified() > FileIngestor.settleSeconds
+        let settled = options.decodeFinalPartialLine || source.file.state()?.settled == true
         if !(source is RawFile) && batch.error == nil && batch.pendingBytes == 0 && settled {
             checkpoint.complete = true
         }

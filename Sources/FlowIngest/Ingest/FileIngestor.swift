@@ -60,12 +60,11 @@ public final class FileIngestor {
     /// hands out the same objects for the same bytes across files and polls, which keeps the store's conn
     /// cache hitting (``SQLiteStore``).
     private let decoder = FlowLineDecoder()
-    /// Compressed files read while tailing that were too fresh to be marked complete: their inode and size then.
-    /// Unchanged, they are not decompressed again until they have settled (one last read marks them complete).
-    private var freshCompressed: [String: (inode: UInt64, size: Int64)] = [:]
-    /// Files whose every line was processed, with their state then: the same state again means nothing new, found
-    /// with one `stat` instead of an open, a read and a query (a log host lists hundreds of finished files a poll).
-    private var finished: [String: FileState] = [:]
+    /// Files read to their end without a problem, with their state then: the same state again means nothing new,
+    /// found with one `stat` instead of an open, a read and a query (a log host lists hundreds of finished files a
+    /// poll). A compressed file too fresh to be marked complete then (`awaitsSettling`) is read once more when it
+    /// has settled, which marks it complete.
+    private var finished: [String: (state: FileState, awaitsSettling: Bool)] = [:]
 
     public init(store: any FlowStorage, options: Options = Options()) {
         self.store = store
@@ -86,7 +85,7 @@ public final class FileIngestor {
         let compression = Compression(path: path)
         var result = FileResult(path: path, host: host)
         let state = FileState(path: path)
-        if let state, finished[path] == state {
+        if let state, let seen = finished[path], seen.state == state, !(seen.awaitsSettling && state.settled) {
             result.unchanged = true
             return result
         }
@@ -100,7 +99,7 @@ public final class FileIngestor {
         result.offset = previous?.offset ?? 0
         if previous?.complete == true {
             result.alreadyStored = previous?.lines ?? 0
-            remember(state, path)
+            remember(state, path, awaitsSettling: false)
             return result
         }
         handedOver = true
@@ -128,7 +127,7 @@ public final class FileIngestor {
             done.wait()
             source.close()
         }
-        var finishedRead = false
+        var finishedRead: Bool?  // read to the end without a problem: whether the checkpoint is complete
         while let batch = channel.take() {
             if shouldStop() {
                 channel.cancel()
@@ -155,24 +154,25 @@ public final class FileIngestor {
             if batch.final {
                 result.pendingBytes = batch.pendingBytes
                 result.error = batch.error
-                // Read to the end without a problem (a compressed file: and marked complete).
-                finishedRead = batch.error == nil && (compression == .none || batch.checkpoint.complete)
+                if batch.error == nil { finishedRead = batch.checkpoint.complete }
             }
         }
-        if finishedRead { remember(state, path) }
+        if let complete = finishedRead {
+            // Not complete though settled already (an unterminated last line): reading it again would not help.
+            remember(state, path, awaitsSettling: compression != .none && !complete && state?.settled == false)
+        }
         return result
     }
 
-    private func remember(_ state: FileState?, _ path: String) {
+    private func remember(_ state: FileState?, _ path: String, awaitsSettling: Bool) {
         guard let state else { return }
         if finished.count >= 10_000 { finished.removeAll() }
-        finished[path] = state
+        finished[path] = (state, awaitsSettling)
     }
 
-    /// The file whose identity was just taken, ready to be read from its start, or `nil` when there is nothing to
-    /// read now. Takes over `opened`: a plain file is rewound; a compressed stream cannot be, so the file is opened
-    /// again and used only if it is still the same file. While tailing, a compressed file too fresh to be marked
-    /// complete is read again only when it has grown or settled.
+    /// The file whose identity was just taken, ready to be read from its start, or `nil` when it is gone. Takes over
+    /// `opened`: a plain file is rewound; a compressed stream cannot be, so the file is opened again and used only
+    /// if it is still the same file.
     private func reopenedAtStart(
         _ opened: any ByteSource, _ inode: UInt64, _ device: UInt64, _ compression: Compression, _ path: String
     ) throws -> (any ByteSource)? {
@@ -185,13 +185,7 @@ public final class FileIngestor {
             }
             return raw
         }
-        let size = opened.file.size() ?? -1
-        let settled = opened.file.secondsSinceModified() > Self.settleSeconds
         opened.close()
-        if !options.decodeFinalPartialLine {
-            if !settled, let seen = freshCompressed[path], seen.inode == inode, seen.size == size { return nil }
-            freshCompressed[path] = settled ? nil : (inode, size)
-        }
         let source = try compression.open(path)
         guard source.file.device == device && source.file.inode == inode else {
             source.close()

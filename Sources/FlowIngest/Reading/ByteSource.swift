@@ -77,19 +77,8 @@ public final class RawFile: ByteSource {
         buffer.removeLast(max - n)
     }
 
-    /// The file's current size.
-    func size() -> Int64? {
-        var st = stat()
-        return fstat(fd, &st) == 0 ? Int64(st.st_size) : nil
-    }
-
-    /// Seconds since the file was last written (0 when unknown).
-    func secondsSinceModified() -> Double {
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { return 0 }
-        let modified = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
-        return Date().timeIntervalSince1970 - modified
-    }
+    /// The file's current state (size, modification time), or `nil` when it cannot be stat'ed.
+    func state() -> FileState? { FileState(fd: fd) }
 
     /// Maps up to `length` bytes of the file from `offset` (read-only), or `nil` when it cannot be mapped.
     /// Framing lines straight from the page cache saves a copy of every byte (a third of the decoding thread's
