@@ -243,11 +243,10 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
             namespace: r[.destServiceNamespace], name: r[.destServiceName], portName: r[.destServicePort],
             portNum: r[.destServicePortNum], db, &added)
         let trace = try r.policies.map { try dictionaries.trace($0, db, &added) }
-        let connID = try dictionaries.conn(
+        return try dictionaries.conn(
             .init(
                 hostID: host, srcEp: src, dstEp: dst, destPort: r[.destPort], proto: r[.proto], serviceID: service,
                 action: r[.action], reporter: r[.reporter], traceID: trace), db, &added)
-        return connID
     }
 
     // MARK: Retention

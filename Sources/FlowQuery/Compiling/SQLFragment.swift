@@ -13,6 +13,11 @@ public struct SQLFragment: Sendable, Equatable {
         guard let other else { return self }
         return SQLFragment("(\(sql)) AND (\(other.sql))", bindings + other.bindings)
     }
+
+    /// All of `parts` (the ones present), or `nil` when none is.
+    public static func all(_ parts: [SQLFragment?]) -> SQLFragment? {
+        parts.reduce(nil) { sum, part in sum.map { $0.and(part) } ?? part }
+    }
 }
 
 /// A bound SQL value.

@@ -108,14 +108,10 @@ public struct ReadinessAnalyzer {
     // MARK: Grouped lines
 
     private func timeFilter() -> (String, [SQLValue]) {
-        var parts: [String] = []
-        var values: [SQLValue] = []
-        for fragment in [options.since.map { TimeSpan.condition(.start, ">=", $0) }, options.until.map { TimeSpan.condition(.start, "<=", $0) }] {
-            guard let fragment else { continue }
-            parts.append(fragment.sql)
-            values += fragment.bindings
-        }
-        return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
+        let window = SQLFragment.all([
+            options.since.map { TimeSpan.condition(.start, ">=", $0) }, options.until.map { TimeSpan.condition(.start, "<=", $0) },
+        ])
+        return (window?.sql ?? "1", window?.bindings ?? [])
     }
 
     /// A row of the `conn` dictionary.

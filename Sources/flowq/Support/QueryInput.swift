@@ -49,14 +49,10 @@ struct TimeWindow: ParsableArguments {
 
     /// The predicate on `flow f`, or nil without bounds.
     func predicate() throws -> SQLFragment? {
-        var parts: [SQLFragment] = []
-        if let since {
-            parts.append(TimeSpan.condition(.end, ">=", try Self.seconds(since, roundUp: false, flag: "--since")))
-        }
-        if let until {
-            parts.append(TimeSpan.condition(.start, "<=", try Self.seconds(until, roundUp: true, flag: "--until")))
-        }
-        return parts.isEmpty ? nil : SQLFragment(parts.map(\.sql).joined(separator: " AND "), parts.flatMap(\.bindings))
+        SQLFragment.all([
+            try since.map { TimeSpan.condition(.end, ">=", try Self.seconds($0, roundUp: false, flag: "--since")) },
+            try until.map { TimeSpan.condition(.start, "<=", try Self.seconds($0, roundUp: true, flag: "--until")) },
+        ])
     }
 
     static func seconds(_ text: String, roundUp: Bool, flag: String) throws -> Int64 {
