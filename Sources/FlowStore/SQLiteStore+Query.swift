@@ -42,7 +42,7 @@ extension SQLiteStore {
     private func newestFirst(
         _ predicate: SQLFragment, column: TimeSpan.Column, sort: [(Field, Bool)], limit: Int, afterID: Int64
     ) throws -> [(id: Int64, record: FlowRecord)] {
-        let bound = column == .start ? "max_start" : "max_end"
+        let bound = "max_" + column.spanSuffix
         let spanCount = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM flow_span") ?? 0 }
         var take = 4
         while limit > 0 && take < spanCount {

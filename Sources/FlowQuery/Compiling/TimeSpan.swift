@@ -10,7 +10,8 @@ public enum TimeSpan {
     public enum Column: String, Sendable {
         case start = "start_time", end = "end_time"
 
-        var spanPrefix: String { self == .start ? "start" : "end" }
+        /// The suffix of this column's bounds in `flow_span` (`min_start`, `max_start`, …).
+        public var spanSuffix: String { self == .start ? "start" : "end" }
 
         /// The column of a compiled value expression (`f.start_time`, `f.end_time`), if it is one.
         public init?(expression: String) {
@@ -24,7 +25,7 @@ public enum TimeSpan {
 
     /// A comparison of `f.<column>` with one value (`>`, `>=`, `<`, `<=`).
     public static func condition(_ column: Column, _ op: String, _ value: Int64) -> SQLFragment {
-        let c = column.spanPrefix
+        let c = column.spanSuffix
         let span: String
         switch op {
         case ">", ">=": span = "max_\(c) \(op) ?"
@@ -35,7 +36,7 @@ public enum TimeSpan {
 
     /// `f.<column> BETWEEN lo AND hi`.
     public static func between(_ column: Column, _ lo: Int64, _ hi: Int64) -> SQLFragment {
-        let c = column.spanPrefix
+        let c = column.spanSuffix
         return SQLFragment(
             "f.\(column.rawValue) BETWEEN ? AND ? AND " + idRange("max_\(c) >= ? AND min_\(c) <= ?"),
             [.int(lo), .int(hi), .int(lo), .int(hi), .int(lo), .int(hi)])
