@@ -39,7 +39,11 @@ let package = Package(
         .target(name: "FlowIngest", dependencies: ["FlowLog", "FlowStore", "CZlib", "CZstd"]),
         .target(
             name: "FlowReport",
-            dependencies: ["FlowLog", "FlowQuery", "FlowStore", "FlowPolicy", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "FlowLog", "FlowQuery", "FlowStore", "FlowPolicy",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
 
         .target(
@@ -48,9 +52,7 @@ let package = Package(
                 "FlowLog", "FlowStore", "FlowIngest", "FlowReport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -61,12 +63,17 @@ let package = Package(
                 "FlowLog", "FlowSample", "FlowQuery", "FlowStore", "FlowIngest", "FlowReport", "FlowCollector", "FlowPolicy",
                 "CZlib", "CZstd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FlowLogTests", dependencies: ["FlowLog", "FlowSample", "TestSupport"]),
-        .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog", "TestSupport"]),
+        .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog"]),
         .testTarget(name: "FlowPolicyTests", dependencies: ["FlowPolicy", "FlowLog", "TestSupport"]),
         .testTarget(
             name: "FlowStoreTests",
@@ -97,6 +104,7 @@ if Context.environment["FLOWQ_BENCHMARKS"] != nil {
 for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []
     settings.append(.enableUpcomingFeature("ExistentialAny"))
+    // Every module a file uses must be imported in that file and declared by its target above.
     settings.append(.enableUpcomingFeature("MemberImportVisibility"))
     settings.append(.treatAllWarnings(as: .error))
     target.swiftSettings = settings

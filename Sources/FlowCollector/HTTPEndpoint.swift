@@ -1,3 +1,4 @@
+import FlowLog
 import Foundation
 import Logging
 
@@ -88,7 +89,9 @@ public final class HTTPEndpoint: Sendable {
 }
 
 /// A collector failure with a message for the log.
-public struct CollectorError: Error, CustomStringConvertible, Sendable {
-    public var description: String
-    public init(_ message: String) { description = message }
+public struct CollectorError: UserError {
+    public var message: String
+    public var description: String { message }
+    public var errorCode: String { "collect.failed" }
+    public init(_ message: String) { self.message = message }
 }

@@ -1,7 +1,8 @@
+import FlowLog
 import Foundation
 
 /// An ingest failure, with a stable code.
-public struct IngestError: Error, Sendable, CustomStringConvertible {
+public struct IngestError: UserError {
     public enum Code: String, Sendable {
         case notFound = "ingest.not_found"
         case permissionDenied = "ingest.permission_denied"
@@ -21,7 +22,7 @@ public struct IngestError: Error, Sendable, CustomStringConvertible {
         self.path = path
     }
 
-    public var description: String { "\(message) [\(code.rawValue)]" }
+    public var errorCode: String { code.rawValue }
 
     static func fromErrno(_ e: Int32, path: String, doing what: String) -> IngestError {
         let text = String(cString: strerror(e))

@@ -28,7 +28,7 @@ struct SampleConnection: Sendable {
     var process: String
 }
 
-/// The cluster of `shared/seed/calico-auto-hep-lab.md`: 3 nodes with auto host endpoints, the security and
+/// The cluster of the automatic host endpoint lab of Tigera's Calico training: 3 nodes with auto host endpoints, the security and
 /// platform tiers with pass policies, the lab's two platform policies, a staged default-deny in the default
 /// tier, kube-dns, kubelet, calico-node, host-networked ingress-nginx, two application namespaces (yaobank,
 /// stars), the cloud metadata address, and traffic the staged deny would break.

@@ -1,5 +1,6 @@
+import FlowLog
 /// A store failure, with a stable code.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
+public struct StoreError: UserError {
     public enum Code: String, Sendable {
         case cannotOpen = "store.cannot_open"
         case sqlite = "store.sqlite"
@@ -17,5 +18,5 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(message) [\(code.rawValue)]" }
+    public var errorCode: String { code.rawValue }
 }

@@ -11,4 +11,18 @@ struct FlowQ: AsyncParsableCommand {
             ReportCommand.self, SimulateCommand.self, SelectorCommand.self, SampleCommand.self,
         ]
     )
+
+    /// Parses and runs the command; every error is turned into a message and an exit code by ``ErrorReporter``.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            ErrorReporter.exit(error, command: Self.self)
+        }
+    }
 }

@@ -3,7 +3,8 @@ import TestSupport
 import Testing
 
 /// The collector as it runs in production: the real binary, real files, real signals.
-@Suite(.serialized) struct CollectorTests {
+@Suite(.serialized, .enabled(if: Environment.has("sqlite3"), "the collector tests read the store with the sqlite3 tool"))
+struct CollectorTests {
     static let flowq = CLITests.flowq
 
     /// Lines with a unique `seq` key, so that "exactly once" can be checked.
@@ -87,7 +88,8 @@ import Testing
         try handle?.close()
     }
 
-    @Test func rotationStormStoresEveryLineOnce() throws {
+    @Test(.enabled(if: Environment.has("zstd"), "needs the zstd tool"))
+    func rotationStormStoresEveryLineOnce() throws {
         let dir = TempDir()
         let lines = try Self.lines(100_000, in: dir)
         let logs = dir.file("node-a")
@@ -105,7 +107,8 @@ import Testing
         #expect(p.terminationStatus == 0)
     }
 
-    @Test func crashLoopStoresEveryLineOnce() throws {
+    @Test(.enabled(if: Environment.has("zstd"), "needs the zstd tool"))
+    func crashLoopStoresEveryLineOnce() throws {
         let dir = TempDir()
         let lines = try Self.lines(30_000, in: dir)
         let logs = dir.file("node-b")
@@ -132,7 +135,8 @@ import Testing
         #expect(Self.sql(db, "SELECT count(DISTINCT json_extract(extra, '$.seq')) FROM flow") == "30000")
     }
 
-    @Test func truncationDeletionReplacementBadArchivesAndHugeLines() throws {
+    @Test(.enabled(if: Environment.has("gzip"), "needs the gzip tool"))
+    func truncationDeletionReplacementBadArchivesAndHugeLines() throws {
         let dir = TempDir()
         let lines = try Self.lines(400, in: dir)
         let logs = dir.file("node-c")
@@ -184,7 +188,8 @@ import Testing
     /// An unreadable rotated file and an unreadable watched directory: a clear log line each, the readable files
     /// are stored meanwhile, and once readable everything is stored exactly once. As root (which reads anything)
     /// the collector runs as `nobody` through setpriv, from a copy of the binary that user can execute.
-    @Test func permissionDeniedIsLoggedRetriedAndRecovered() throws {
+    @Test(.enabled(if: !Environment.isRoot || Environment.has("setpriv"), "as root it needs util-linux's setpriv"))
+    func permissionDeniedIsLoggedRetriedAndRecovered() throws {
         let dir = TempDir()
         let lines = try Self.lines(300, in: dir)
         let fm = FileManager.default
@@ -246,7 +251,8 @@ import Testing
     /// log says so, nothing is checkpointed; once the limit is lifted the collector resumes and stores every line
     /// once. (The limit makes `write` fail with EFBIG, which SQLite reports as an I/O error; ENOSPC on a really
     /// full disk is SQLITE_FULL, logged as "disk full"; both take the same path: backoff, store reopened, retry.)
-    @Test func storeThatCannotGrowIsRetriedAndNothingIsLost() throws {
+    @Test(.enabled(if: Environment.has("prlimit"), "needs util-linux's prlimit"))
+    func storeThatCannotGrowIsRetriedAndNothingIsLost() throws {
         let dir = TempDir()
         let lines = try Self.lines(6000, in: dir)
         let logs = dir.file("node-f")
@@ -280,13 +286,12 @@ import Testing
     /// A really full disk: the database on a 2 MB tmpfs (needs root to mount; elsewhere the file-size-limit test
     /// above covers the same path). "disk full" is logged, nothing is lost; after the filesystem grows, every line
     /// is stored once.
-    @Test func fullDiskIsLoggedAndResumed() throws {
+    @Test(.enabled(if: Environment.isRoot, "mounting a small tmpfs needs root; the file-size-limit test covers the path"))
+    func fullDiskIsLoggedAndResumed() throws {
         let dir = TempDir()
         let mnt = dir.file("small")
         try FileManager.default.createDirectory(atPath: mnt, withIntermediateDirectories: true)
-        guard getuid() == 0, (try? run("/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt]))?.status == 0 else {
-            return  // cannot mount here
-        }
+        try #require(try run("/usr/bin/env", ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt]).status == 0, "cannot mount a tmpfs")
         defer { _ = try? run("/usr/bin/env", ["umount", "-l", mnt]) }
         let lines = try Self.lines(20_000, in: dir)
         let logs = dir.file("node-g")
@@ -312,7 +317,8 @@ import Testing
         #expect(p.terminationStatus == 0)
     }
 
-    @Test func metricsHealthAndGracefulShutdown() throws {
+    @Test(.enabled(if: Environment.has("curl"), "needs curl"))
+    func metricsHealthAndGracefulShutdown() throws {
         let dir = TempDir()
         let lines = try Self.lines(500, in: dir)
         let logs = dir.file("node-d")
@@ -368,7 +374,8 @@ import Testing
         #expect(log.contains("retention deleted old flows"))
     }
 
-    @Test func lockedDatabaseIsLoggedRetriedAndNothingIsLost() throws {
+    @Test(.enabled(if: Environment.has("python3"), "holds the lock from python3"))
+    func lockedDatabaseIsLoggedRetriedAndNothingIsLost() throws {
         let dir = TempDir()
         let lines = try Self.lines(200, in: dir)
         let logs = dir.file("node-l")

@@ -40,12 +40,9 @@ public enum Repo {
     public static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
-    /// `../shared` beside the repository (CI lays a copy there).
-    public static let shared: URL = root.deletingLastPathComponent().appendingPathComponent("shared")
-
-    /// The real Felix lines shipped in `../shared/data/real-flowlogs`.
+    /// The real Felix lines kept in `Tests/Fixtures/real-flowlogs` (its README says where each comes from).
     public static func realLines() throws -> [String] {
-        let dir = shared.appendingPathComponent("data/real-flowlogs")
+        let dir = root.appendingPathComponent("Tests/Fixtures/real-flowlogs")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".jsonl") }.sorted()
         return try files.flatMap { f in
             try String(contentsOf: dir.appendingPathComponent(f), encoding: .utf8).split(separator: "\n").map(String.init)
@@ -77,8 +74,42 @@ public func run(_ executable: String, _ arguments: [String], cwd: String? = nil,
     p.standardOutput = out
     p.standardError = err
     try p.run()
+    // Both pipes are drained at once: a child that fills one while the other is read would block forever.
+    let e = PipeDrain(err.fileHandleForReading)
     let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return ProcessResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    return ProcessResult(
+        status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e.wait(), as: UTF8.self))
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeDrain: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    /// Everything read, once the writer closed its end.
+    func wait() -> Data {
+        done.wait()
+        return data
+    }
+}
+
+/// Conditions that some tests need, for `.enabled(if:)`: a test that cannot run here shows as skipped.
+public enum Environment {
+    /// This process runs as root.
+    public static var isRoot: Bool { getuid() == 0 }
+
+    /// `tool` is on the PATH.
+    public static func has(_ tool: String) -> Bool {
+        (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":").contains {
+            FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)")
+        }
+    }
 }

@@ -4,8 +4,8 @@
 # Usage: Tests/scripts/html-screenshot.sh [OUT.png]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-out=${1:-/tmp/flowq-report.png}
-command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+out=${1:-.build/report-screenshot.png}
+command -v chromium >/dev/null || { echo "html-screenshot: no chromium (./dev test installs it)" >&2; exit 1; }
 swift build --product flowq >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

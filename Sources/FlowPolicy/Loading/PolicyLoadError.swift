@@ -1,5 +1,6 @@
+import FlowLog
 /// A policy file that cannot be used: the file, the line, and what is wrong.
-public struct PolicyLoadError: Error, Sendable, CustomStringConvertible, Equatable {
+public struct PolicyLoadError: UserError, Equatable {
     public var file: String
     public var line: Int
     public var message: String
@@ -11,4 +12,5 @@ public struct PolicyLoadError: Error, Sendable, CustomStringConvertible, Equatab
     }
 
     public var description: String { "\(file):\(line): \(message)" }
+    public var errorCode: String { "policy.invalid" }
 }

@@ -1,11 +1,13 @@
+import FlowLog
 /// Parses Calico's selector language. Only space and tab separate tokens (Calico's lexer).
 /// Hand-written: no package parses Calico selectors, and errors need the position.
 public struct SelectorParser {
     /// A selector that does not parse: the message and the 0-based offset.
-    public struct ParseError: Error, Sendable, Equatable, CustomStringConvertible {
+    public struct ParseError: UserError, Equatable {
         public var message: String
         public var offset: Int
         public var description: String { "\(message) (at offset \(offset))" }
+        public var errorCode: String { "selector.syntax" }
 
         /// The message, the selector, and a caret under the offset.
         public func render(_ text: String) -> String {

@@ -1,6 +1,11 @@
 /// Elasticsearch-style date values: epoch numbers, ISO-8601 (partial dates too), and date math
 /// (`now-1h`, `now/d`, `2022-02-17||+1M/d`). All in UTC; results in epoch milliseconds.
+///
+/// Every value and every step is kept within years -9999...9999 (``bound``); anything past that is not a date
+/// (nil), so no input can overflow 64-bit arithmetic.
 public enum DateMath {
+    /// The largest magnitude of a result, in epoch milliseconds: the end of the year 9999.
+    public static let bound: Int64 = 253_402_300_799_999
     /// Parses a date value.
     /// - Parameters:
     ///   - roundUp: for `lte`/`gt` bounds: round to the end of a rounding unit or partial date, as ES does.
@@ -26,12 +31,15 @@ public enum DateMath {
             ops = ops.dropFirst()
             switch c {
             case "+", "-":
-                let digits = ops.prefix(while: \.isNumber)
+                let digits = ops.prefix(while: { $0.isASCII && $0.isNumber })
+                // More than 12 digits is past the bound in any unit.
+                guard digits.count <= 12 else { return nil }
                 let n = digits.isEmpty ? 1 : Int64(digits) ?? 0
                 ops = ops.dropFirst(digits.count)
                 guard let u = ops.first, let unit = Unit(rawValue: u) else { return nil }
                 ops = ops.dropFirst()
-                anchor = add(anchor, c == "+" ? n : -n, unit)
+                guard let next = add(anchor, c == "+" ? n : -n, unit) else { return nil }
+                anchor = next
             case "/":
                 guard let u = ops.first, let unit = Unit(rawValue: u) else { return nil }
                 ops = ops.dropFirst()
@@ -40,21 +48,35 @@ public enum DateMath {
                 return nil
             }
         }
-        return anchor
+        return inBounds(anchor)
+    }
+
+    static func inBounds(_ ms: Int64?) -> Int64? {
+        guard let ms, ms >= -bound, ms <= bound else { return nil }
+        return ms
+    }
+
+    /// `a + b * c`, or nil when it overflows or leaves the bound.
+    static func checked(_ a: Int64, _ b: Int64, times c: Int64) -> Int64? {
+        let (p, o1) = b.multipliedReportingOverflow(by: c)
+        let (s, o2) = a.addingReportingOverflow(p)
+        return o1 || o2 ? nil : inBounds(s)
     }
 
     enum Unit: Character {
         case year = "y", month = "M", week = "w", day = "d", hour = "h", hour24 = "H", minute = "m", second = "s"
     }
 
-    static func add(_ ms: Int64, _ n: Int64, _ unit: Unit) -> Int64 {
+    static func add(_ ms: Int64, _ n: Int64, _ unit: Unit) -> Int64? {
         switch unit {
-        case .second: return ms + n * 1000
-        case .minute: return ms + n * 60_000
-        case .hour, .hour24: return ms + n * 3_600_000
-        case .day: return ms + n * 86_400_000
-        case .week: return ms + n * 7 * 86_400_000
+        case .second: return checked(ms, n, times: 1000)
+        case .minute: return checked(ms, n, times: 60_000)
+        case .hour, .hour24: return checked(ms, n, times: 3_600_000)
+        case .day: return checked(ms, n, times: 86_400_000)
+        case .week: return checked(ms, n, times: 7 * 86_400_000)
         case .month, .year:
+            // Past 20,000 years either way the result is out of bounds.
+            guard abs(n) <= (unit == .year ? 20_000 : 240_000) else { return nil }
             var (y, m, d) = civil(fromDays: floorDiv(ms, 86_400_000))
             let rest = ms - floorDiv(ms, 86_400_000) * 86_400_000
             let months = unit == .year ? n * 12 : n
@@ -62,7 +84,7 @@ public enum DateMath {
             y = floorDiv(total, 12)
             m = total - y * 12 + 1
             d = min(d, daysIn(y, m))
-            return days(y, m, d) * 86_400_000 + rest
+            return inBounds(days(y, m, d) * 86_400_000 + rest)
         }
     }
 
@@ -83,7 +105,7 @@ public enum DateMath {
         case .month:
             let (y, m, _) = civil(fromDays: day)
             start = days(y, m, 1) * 86_400_000
-            next = add(start, 1, .month)
+            next = add(start, 1, .month) ?? start
         case .year:
             let (y, _, _) = civil(fromDays: day)
             start = days(y, 1, 1) * 86_400_000
@@ -99,7 +121,7 @@ public enum DateMath {
         if !t.isEmpty, t.allSatisfy({ $0.isNumber || $0 == "-" }), t.dropFirst().allSatisfy(\.isNumber),
             t.count != 4 || epochUnitMillis > 1, let n = Int64(t)
         {
-            let ms = n * epochUnitMillis
+            guard let ms = checked(0, n, times: epochUnitMillis) else { return nil }
             return roundUp && epochUnitMillis > 1 ? ms + epochUnitMillis - 1 : ms
         }
         let chars = Array(t.utf8)
@@ -166,7 +188,7 @@ public enum DateMath {
         let h = hour ?? (roundUp ? 23 : 0), mi = minute ?? (roundUp ? 59 : 0), s = second ?? (roundUp ? 59 : 0)
         guard h < 24, mi < 60, s < 61 else { return nil }
         let ms = millis ?? (roundUp ? 999 : 0)
-        return days(year, m, d) * 86_400_000 + ((h * 60 + mi) * 60 + s) * 1000 + ms - offset
+        return inBounds(days(year, m, d) * 86_400_000 + ((h * 60 + mi) * 60 + s) * 1000 + ms - offset)
     }
 
     static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { a >= 0 ? a / b : -((-a + b - 1) / b) }

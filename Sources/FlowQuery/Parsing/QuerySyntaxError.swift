@@ -1,5 +1,6 @@
+import FlowLog
 /// A query that cannot be parsed or compiled: a message, the 0-based offset, and a hint where one helps.
-public struct QuerySyntaxError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct QuerySyntaxError: UserError, Equatable {
     /// Stable codes.
     public enum Code: String, Sendable {
         case syntax = "query.syntax"
@@ -40,6 +41,7 @@ public struct QuerySyntaxError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     public var description: String { message }
+    public var errorCode: String { code.rawValue }
 
     /// The message, the query, and a caret under the offset (plus the hint).
     public func render(query: String) -> String {

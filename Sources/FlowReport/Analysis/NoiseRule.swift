@@ -34,7 +34,8 @@ public struct NoiseRule: Sendable, Equatable {
                 throw ReportError(.badInput, "\(file): entry \(i + 1) needs `query` and `reason` strings")
             }
             do {
-                _ = try KQLParser.parse(q)
+                // Parsed and compiled now, so a value of the wrong type (`dest_port:abc`) is reported with the file.
+                _ = try QueryCompiler.compile(try KQLParser.parse(q), options: .init(now: 0))
             } catch let e as QuerySyntaxError {
                 throw ReportError(.badInput, "\(file): entry \(i + 1): " + e.render(query: q))
             }

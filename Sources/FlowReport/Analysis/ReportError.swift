@@ -1,5 +1,6 @@
+import FlowLog
 /// A report failure, with a stable code.
-public struct ReportError: Error, Sendable, CustomStringConvertible {
+public struct ReportError: UserError {
     public enum Code: String, Sendable {
         case badInput = "report.bad_input"
         case store = "report.store"
@@ -13,5 +14,5 @@ public struct ReportError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
-    public var description: String { "\(message) [\(code.rawValue)]" }
+    public var errorCode: String { code.rawValue }
 }

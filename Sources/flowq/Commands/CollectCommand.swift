@@ -35,7 +35,7 @@ struct CollectCommand: AsyncParsableCommand {
     var maxLineLength: Int = 1 << 20
 
     @Option(help: "Delete flows older than this (7d, 24h).")
-    var retain: String?
+    var retain: TimeLength?
 
     @Option(help: "Serve /metrics, /healthz and /readyz on this port.")
     var metricsPort: Int?
@@ -44,7 +44,7 @@ struct CollectCommand: AsyncParsableCommand {
     var metricsAddress: String = "0.0.0.0"
 
     @Option(help: "Write a readiness report this often (1h, 30m) into --report-dir.")
-    var reportEvery: String?
+    var reportEvery: TimeLength?
 
     @Option(help: "Where scheduled reports go (timestamped files and latest.json/latest.md).")
     var reportDir: String?
@@ -54,13 +54,24 @@ struct CollectCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Scheduled reports") var flags: ReadinessFlags
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @Option(help: "Log level.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard (10...60_000).contains(pollMs) else { throw ValidationError("--poll-ms must be between 10 and 60000") }
+        guard (1...1_000_000).contains(batchLines) else { throw ValidationError("--batch-lines must be between 1 and 1000000") }
+        try LineLimit.check(maxLineLength)
+        if let metricsPort, !(0...65_535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be between 0 and 65535 (0: any free port)")
+        }
+        if let retain, retain.seconds == 0 { throw ValidationError("--retain must be longer than 0s") }
+        if let reportEvery, reportEvery.seconds < 60 { throw ValidationError("--report-every must be at least 1m") }
+    }
 
     func run() async throws {
-        guard let level = Logger.Level(rawValue: logLevel) else { throw fail("unknown --log-level \(logLevel)") }
-        let retainSeconds = try retain.map { try Self.seconds($0, flag: "--retain") }
-        let reportEvery = try self.reportEvery.map { try Self.seconds($0, flag: "--report-every") }
+        let level = logLevel
+        let retainSeconds = retain?.seconds
+        let reportEvery = self.reportEvery?.seconds
         if reportEvery != nil && reportDir == nil { throw fail("--report-every needs --report-dir") }
         let reportOptions = try flags.options(policies: policies)
         LoggingSystem.bootstrap { label in
@@ -102,13 +113,5 @@ struct CollectCommand: AsyncParsableCommand {
             services: [collector], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
             logger: logger)
         try await group.run()
-    }
-
-    static func seconds(_ text: String, flag: String) throws -> Int64 {
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800]
-        guard let u = text.last, let mult = units[u], let n = Int64(text.dropLast()), n > 0 else {
-            throw fail("\(flag) \"\(text)\" is not a duration: use 30s, 15m, 1h, 7d")
-        }
-        return n * mult
     }
 }

@@ -17,16 +17,13 @@ struct ExplainCommand: ParsableCommand {
     @OptionGroup var queryOptions: QueryOptions
 
     func run() throws {
-        guard let syntax = QuerySyntax(rawValue: queryOptions.syntax.lowercased()) else {
-            throw fail("unknown syntax \"\(queryOptions.syntax)\"; use kql or lucene")
-        }
+        let syntax = queryOptions.syntax
         let node: QueryNode
         do {
             node = try syntax.parse(query, strict: queryOptions.strict)
         } catch {
             if json { print("{\"error\":true}") }
-            Terminal.error("flowq: query error: " + error.render(query: query))
-            throw ExitCode(2)
+            throw queryError(error, query: query)
         }
         if json {
             print(node.neutralJSON)

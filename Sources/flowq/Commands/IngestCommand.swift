@@ -1,5 +1,6 @@
 import ArgumentParser
 import FlowIngest
+import FlowLog
 import FlowStore
 import Foundation
 
@@ -31,11 +32,12 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Longest accepted line in bytes; longer lines are rejected.")
     var maxLineLength = 1 << 20
 
+    func validate() throws { try LineLimit.check(maxLineLength) }
+
     func run() throws {
         let started = Date()
-        let (files, store) = try withUserErrors {
-            (try SourceDiscovery.files(in: paths), try SQLiteStore(path: db))
-        }
+        let files = try SourceDiscovery.files(in: paths)
+        let store = try SQLiteStore(path: db)
         let ingestor = FileIngestor(
             store: store, options: .init(host: host, maxLineLength: maxLineLength))
         var read: Int64 = 0, stored: Int64 = 0, rejected: Int64 = 0, skipped: Int64 = 0, bytes: Int64 = 0
@@ -66,8 +68,6 @@ struct IngestCommand: ParsableCommand {
             } catch let e as IngestError {
                 failures += 1
                 Terminal.error("flowq: error: \(e.description)")
-            } catch let e as StoreError {
-                throw fail(e.description)
             }
         }
         let seconds = max(Date().timeIntervalSince(started), 0.000_001)

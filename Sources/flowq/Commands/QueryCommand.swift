@@ -35,8 +35,8 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "At most this many rows (0: no limit).")
     var limit: Int = 100
 
-    @Option(help: "Output: table, json, ndjson or csv.")
-    var format: String = "table"
+    @Option(help: "Output.")
+    var format: RowFormat = .table
 
     @Flag(help: "Print only the number of matching flows.")
     var count = false
@@ -52,39 +52,38 @@ struct QueryCommand: ParsableCommand {
         "proto", "action", "reporter",
     ]
 
+    func validate() throws {
+        guard limit >= 0 else { throw ValidationError("--limit must be 0 (no limit) or more") }
+    }
+
     func run() throws {
-        guard ["table", "json", "ndjson", "csv"].contains(format) else {
-            throw fail("--format must be table, json, ndjson or csv")
-        }
         let node = try queryOptions.parse(query)
         let predicate = try queryOptions.compile(node, query: query).and(try window.predicate())
-        let store = try withUserErrors { try SQLiteStore(path: db, readOnly: true) }
+        let store = try SQLiteStore(path: db, readOnly: true)
         let limit = self.limit > 0 ? self.limit : nil
-        try withUserErrors {
-            if count {
-                print(try store.count(predicate))
-                return
-            }
-            if let groupBy {
-                try printGroups(store, predicate, try parseFields(groupBy, flag: "--group-by"), limit: limit)
-                return
-            }
-            let shown = try fields.map { try parseFields($0, flag: "--fields") }
-            let sortFields = try sort.map(parseSort) ?? []
-            var out = StdoutBuffer()
-            let rows = try store.records(predicate, sort: sortFields, limit: limit)
-            emit(rows.map(\.record), shown: shown, out: &out, header: true)
+        if count {
+            print(try store.count(predicate))
+            return
+        }
+        if let groupBy {
+            try printGroups(store, predicate, try parseFields(groupBy, flag: "--group-by"), limit: limit)
+            return
+        }
+        let shown = try fields.map { try parseFields($0, flag: "--fields") }
+        let sortFields = try sort.map(parseSort) ?? []
+        var out = StdoutBuffer()
+        let rows = try store.records(predicate, sort: sortFields, limit: limit)
+        emit(rows.map(\.record), shown: shown, out: &out, header: true)
+        out.flush()
+        guard follow else { return }
+        var last = max(rows.last?.id ?? 0, try store.maxID())
+        while true {
+            Thread.sleep(forTimeInterval: 1)
+            let more = try store.records(predicate, limit: nil, afterID: last)
+            guard let tail = more.last else { continue }
+            last = tail.id
+            emit(more.map(\.record), shown: shown, out: &out, header: false)
             out.flush()
-            guard follow else { return }
-            var last = max(rows.last?.id ?? 0, try store.maxID())
-            while true {
-                Thread.sleep(forTimeInterval: 1)
-                let more = try store.records(predicate, limit: nil, afterID: last)
-                guard let tail = more.last else { continue }
-                last = tail.id
-                emit(more.map(\.record), shown: shown, out: &out, header: false)
-                out.flush()
-            }
         }
     }
 
@@ -99,10 +98,10 @@ struct QueryCommand: ParsableCommand {
 
     private func emit(_ records: [FlowRecord], shown: [Field]?, out: inout StdoutBuffer, header: Bool) {
         switch format {
-        case "ndjson":
+        case .ndjson:
             let encoder = FlowLineEncoder()
             for r in records { out.line(shown.map { RecordFormatting.jsonObject(r, fields: $0) } ?? encoder.encode(r)) }
-        case "json":
+        case .json:
             let encoder = FlowLineEncoder()
             out.write("[")
             for (i, r) in records.enumerated() {
@@ -110,7 +109,7 @@ struct QueryCommand: ParsableCommand {
                 out.write(shown.map { RecordFormatting.jsonObject(r, fields: $0) } ?? encoder.encode(r))
             }
             out.line(records.isEmpty ? "]" : "\n]")
-        case "csv":
+        case .csv:
             let cols = shown ?? Self.defaultFields.compactMap(FieldCatalogue.field(named:))
             if header { out.line(cols.map(\.name).joined(separator: ",")) }
             for r in records {
@@ -136,16 +135,16 @@ struct QueryCommand: ParsableCommand {
         let rows = groups.map { g in g.keys.map { $0 ?? "" } + [String(g.lines), String(g.flows), String(g.bytes), String(g.packets)] }
         var out = StdoutBuffer()
         switch format {
-        case "csv":
+        case .csv:
             out.line(header.joined(separator: ","))
             for r in rows { out.line(r.map { RecordFormatting.csvCell($0) }.joined(separator: ",")) }
-        case "json", "ndjson":
+        case .json, .ndjson:
             let objects = groups.map { g -> String in
                 var o = "{"
                 for (i, f) in by.enumerated() { o += JSONText.string(f.name) + ":" + (g.keys[i].map(JSONText.string) ?? "null") + "," }
                 return o + "\"lines\":\(g.lines),\"num_flows\":\(g.flows),\"bytes\":\(g.bytes),\"packets\":\(g.packets)}"
             }
-            if format == "json" { out.line("[" + objects.joined(separator: ",\n") + "]") } else { objects.forEach { out.line($0) } }
+            if format == .json { out.line("[" + objects.joined(separator: ",\n") + "]") } else { objects.forEach { out.line($0) } }
         default:
             for l in RecordFormatting.table(header: header, rows: rows, width: Terminal.width) { out.line(l) }
         }

@@ -51,12 +51,12 @@ struct ReportCommand: ParsableCommand {
         var options = options
         options.since = try window.since.map { try TimeWindow.seconds($0, roundUp: false, flag: "--since") }
         options.until = try window.until.map { try TimeWindow.seconds($0, roundUp: true, flag: "--until") }
-        let store = try withUserErrors { try SQLiteStore(path: db, readOnly: true) }
-        var report = try withUserErrors { try ReadinessAnalyzer(store: store, options: options).run() }
+        let store = try SQLiteStore(path: db, readOnly: true)
+        var report = try ReadinessAnalyzer(store: store, options: options).run()
         if let compare {
             do {
                 report.compare(with: try JSONRenderer.decode(try read(compare)))
-            } catch let e as ExitCode {
+            } catch let e as any UserError {
                 throw e
             } catch {
                 throw fail("\(compare) is not a flowq JSON report: \(error)")
@@ -66,22 +66,17 @@ struct ReportCommand: ParsableCommand {
     }
 
     /// The analysis options from the flags (shared with the collector's scheduled reports).
-    static func readinessOptions(policies: [String], minWindow: String, felixConfig: String?, expected: String?) throws
+    static func readinessOptions(policies: [String], minWindow: TimeLength, felixConfig: String?, expected: String?) throws
         -> ReadinessOptions
     {
-        let hours = try parseHours(minWindow)
         var failsafes = FailsafePorts.defaults
         var noise = NoiseRule.builtIn
-        do {
-            if let felixConfig {
-                failsafes = try FailsafePorts.load(felixConfigurationYAML: try read(felixConfig), file: felixConfig)
-            }
-            if let expected { noise += try NoiseRule.load(yaml: try read(expected), file: expected) }
-        } catch let e as ReportError {
-            throw fail(e.description)
+        if let felixConfig {
+            failsafes = try FailsafePorts.load(felixConfigurationYAML: try read(felixConfig), file: felixConfig)
         }
+        if let expected { noise += try NoiseRule.load(yaml: try read(expected), file: expected) }
         return ReadinessOptions(
-            minimumWindowHours: hours, enforcing: policies.isEmpty ? nil : StagedSelection(policies), failsafes: failsafes,
+            minimumWindowHours: minWindow.hours, enforcing: policies.isEmpty ? nil : StagedSelection(policies), failsafes: failsafes,
             noise: noise, now: Int64(Date().timeIntervalSince1970))
     }
 
@@ -91,14 +86,5 @@ struct ReportCommand: ParsableCommand {
         } catch {
             throw fail("cannot read \(path): \(error.localizedDescription)")
         }
-    }
-
-    static func parseHours(_ text: String) throws -> Double {
-        let t = text.lowercased()
-        if t.hasSuffix("h"), let v = Double(t.dropLast()) { return v }
-        if t.hasSuffix("d"), let v = Double(t.dropLast()) { return v * 24 }
-        if t.hasSuffix("m"), let v = Double(t.dropLast()) { return v / 60 }
-        if let v = Double(t) { return v }
-        throw fail("--min-window \"\(text)\" is not a duration: use 24h, 2d or 90m")
     }
 }

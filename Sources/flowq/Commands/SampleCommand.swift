@@ -16,14 +16,14 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Number of lines.")
     var lines = 10_000
 
-    @Option(help: "Format era: v0, v1-a, v1-b, v1-c, v2.")
-    var era: String = "v2"
+    @Option(help: "Format era.")
+    var era: Era = .v2
 
     @Option(help: "Seed: the same seed gives the same lines.")
     var seed: UInt64 = 1
 
-    @Option(help: "Compression: none, gz, zst.")
-    var compress: String = "none"
+    @Option(help: "Compression.")
+    var compress: SampleCompression = .none
 
     @Option(help: "Hours the lines span.")
     var hours: Int = 26
@@ -34,25 +34,20 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Output directory, or a single file ending in .log, .jsonl, .gz or .zst.")
     var out: String = "sample-logs"
 
+    func validate() throws {
+        guard (0...100_000_000).contains(lines) else { throw ValidationError("--lines must be between 0 and 100000000") }
+        guard (0...87_600).contains(hours) else { throw ValidationError("--hours must be between 0 and 87600 (10 years)") }
+        guard (0...4_102_444_800).contains(start) else {
+            throw ValidationError("--start must be Unix seconds between 0 and 4102444800 (the year 2100)")
+        }
+    }
+
     func run() throws {
-        guard let era = Era(rawValue: era) else {
-            throw fail("unknown era \"\(era)\"; use one of \(Era.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let compression: SampleWriter.Compression
-        switch compress {
-        case "none": compression = .none
-        case "gz", "gzip": compression = .gzip
-        case "zst", "zstd": compression = .zstd
-        default: throw fail("unknown compression \"\(compress)\"; use none, gz or zst")
-        }
+        let compression = compress.writer
         let singleFile = [".log", ".jsonl", ".json", ".gz", ".zst"].contains { out.hasSuffix($0) }
         let generator = SampleGenerator(.init(
             lines: lines, era: era, seed: seed, start: start, span: Int64(hours) * 3600, fluentdKeys: singleFile))
-        do {
-            let written = try SampleWriter.write(generator, to: out, singleFile: singleFile, compression: compression)
-            print("wrote \(lines) \(era.rawValue) lines to \(written.joined(separator: ", "))")
-        } catch let e as SampleWriter.Failure {
-            throw fail(e.message)
-        }
+        let written = try SampleWriter.write(generator, to: out, singleFile: singleFile, compression: compression)
+        print("wrote \(lines) \(era.rawValue) lines to \(written.joined(separator: ", "))")
     }
 }

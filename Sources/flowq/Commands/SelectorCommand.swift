@@ -22,8 +22,7 @@ struct SelectorCommand: ParsableCommand {
         do {
             selector = try SelectorParser.parse(expression)
         } catch {
-            Terminal.error("flowq: selector error: " + error.render(expression))
-            throw ExitCode(2)
+            throw fail("selector error: " + error.render(expression), code: error.errorCode)
         }
         let dict = labelDictionary(labels)
         let matched = selector.matches(dict, namespaced: !global)

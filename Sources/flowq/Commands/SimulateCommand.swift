@@ -51,10 +51,10 @@ struct SimulateCommand: ParsableCommand {
         if !query.isEmpty {
             options.filter = try queryOptions.compile(try queryOptions.parse(query), query: query)
         }
-        let store = try withUserErrors { try SQLiteStore(path: db, readOnly: true) }
+        let store = try SQLiteStore(path: db, readOnly: true)
         let analyzer = ReadinessAnalyzer(store: store, options: options)
         if check {
-            let a = try withUserErrors { try analyzer.checkAgreement(set, enforcing: selection) }
+            let a = try analyzer.checkAgreement(set, enforcing: selection)
             print(String(format: "agreement with the logged traces: %.2f%% of %lld lines where the simulator is certain",
                          a.rate * 100, a.enforcedCompared + a.pendingCompared))
             print("  enforced_policies: \(a.enforcedAgreed)/\(a.enforcedCompared) lines")
@@ -63,7 +63,7 @@ struct SimulateCommand: ParsableCommand {
             for e in a.examples { print("  disagreement: \(e)") }
             return
         }
-        try output.emit(try withUserErrors { try analyzer.run() })
+        try output.emit(try analyzer.run())
     }
 
     static func entry(_ text: String) -> FailsafePorts.Entry? {

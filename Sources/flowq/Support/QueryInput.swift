@@ -4,8 +4,8 @@ import Foundation
 
 /// The options every command that takes a query shares.
 struct QueryOptions: ParsableArguments {
-    @Option(help: "Query syntax: kql (default) or lucene.")
-    var syntax: String = "kql"
+    @Option(help: "Query syntax.")
+    var syntax: QuerySyntax = .kql
 
     @Flag(help: "Accept exactly what Kibana accepts (turns off flowq's extensions).")
     var strict = false
@@ -15,14 +15,10 @@ struct QueryOptions: ParsableArguments {
 
     /// Parses the query, or prints the error with a caret and exits 2.
     func parse(_ query: String) throws -> QueryNode {
-        guard let syntax = QuerySyntax(rawValue: syntax.lowercased()) else {
-            throw fail("unknown syntax \"\(syntax)\"; use kql or lucene")
-        }
         do {
             return try syntax.parse(query, strict: strict)
         } catch {
-            Terminal.error("flowq: query error: " + error.render(query: query))
-            throw ExitCode(2)
+            throw queryError(error, query: query)
         }
     }
 
@@ -31,8 +27,7 @@ struct QueryOptions: ParsableArguments {
         do {
             return try QueryCompiler.compile(node, options: .init(ignoreCase: ignoreCase, now: nowMillis()))
         } catch {
-            Terminal.error("flowq: query error: " + error.render(query: query))
-            throw ExitCode(2)
+            throw queryError(error, query: query)
         }
     }
 }
@@ -57,10 +52,7 @@ struct TimeWindow: ParsableArguments {
 
     static func seconds(_ text: String, roundUp: Bool, flag: String) throws -> Int64 {
         let now = nowMillis()
-        if let last = text.last, "smhdw".contains(last), let n = Int64(text.dropLast()) {
-            let unit: Int64 = ["s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604_800][String(last)]!
-            return now / 1000 - n * unit
-        }
+        if let ago = TimeLength(argument: text) { return now / 1000 - ago.seconds }
         guard let ms = DateMath.parse(text, now: now, roundUp: roundUp, epochUnitMillis: 1000) else {
             throw fail("\(flag) \"\(text)\" is not a time: use 2h, 30m, 7d, epoch seconds, ISO-8601 or now-1d")
         }

@@ -47,7 +47,8 @@ enum RecordFormatting {
             switch f.type {
             case .number, .date: out += v
             case .labels, .policyList, .stringList, .numberList, .ipList: out += v
-            default: out += f.storage == .extra("") ? v : JSONText.string(v)
+            default:
+                if case .extra = f.storage { out += v } else { out += JSONText.string(v) }
             }
         }
         return out + "}"

@@ -4,8 +4,8 @@ import Foundation
 
 /// The flags that shape a readiness analysis (report, simulate, and the collector's scheduled reports).
 struct ReadinessFlags: ParsableArguments {
-    @Option(help: "Hours of flows each host needs for a verdict other than INSUFFICIENT EVIDENCE.")
-    var minWindow: String = "24h"
+    @Option(help: "How long each host must have been observed for a verdict other than INSUFFICIENT EVIDENCE (24h, 2d, 90m).")
+    var minWindow = TimeLength(seconds: 86_400)
 
     @Option(help: "A FelixConfiguration YAML whose failsafe ports replace the defaults.")
     var felixConfig: String?
@@ -21,23 +21,19 @@ struct ReadinessFlags: ParsableArguments {
 
 /// Where and how a report is written.
 struct ReportOutput: ParsableArguments {
-    @Option(help: "Output: md, html or json.")
-    var format: String = "md"
+    @Option(help: "Output.")
+    var format: ReportFormat = .md
 
     @Option(help: "Write the report to this file instead of stdout.")
     var out: String?
-
-    func validate() throws {
-        guard ["md", "markdown", "html", "json"].contains(format) else { throw ValidationError("--format must be md, html or json") }
-    }
 
     /// Writes the report and exits with its verdict's code.
     func emit(_ report: ReadinessReport) throws {
         let text: String
         switch format {
-        case "html": text = HTMLRenderer.render(report)
-        case "json": text = try JSONRenderer.render(report)
-        default: text = MarkdownRenderer.render(report)
+        case .html: text = HTMLRenderer.render(report)
+        case .json: text = try JSONRenderer.render(report)
+        case .md: text = MarkdownRenderer.render(report)
         }
         if let out {
             do {

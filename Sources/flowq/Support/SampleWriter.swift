@@ -1,3 +1,4 @@
+import FlowLog
 import CZlib
 import CZstd
 import FlowSample
@@ -7,7 +8,10 @@ import Foundation
 enum SampleWriter {
     enum Compression { case none, gzip, zstd }
 
-    struct Failure: Error { var message: String }
+    struct Failure: UserError {
+        var message: String
+        var errorCode: String { "sample.write" }
+    }
 
     /// Writes the lines; returns the paths written.
     static func write(_ generator: SampleGenerator, to out: String, singleFile: Bool, compression: Compression) throws -> [String] {
