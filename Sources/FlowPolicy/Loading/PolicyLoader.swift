@@ -14,25 +14,13 @@ public struct PolicyLoader {
     public mutating func load(yaml text: String, file: String) throws(PolicyLoadError) {
         let nodes: [Node]
         do {
-            let parser = try Parser(yaml: text)
-            var out: [Node] = []
-            while let n = try parser.nextRoot() { out.append(n) }
-            nodes = out
-        } catch let e as YamlError {
-            throw PolicyLoadError(file: file, line: Self.line(of: e), "invalid YAML: \(e)")
+            nodes = try BoundedYAML.documents(text)
         } catch {
-            throw PolicyLoadError(file: file, line: 0, "invalid YAML: \(error)")
+            throw PolicyLoadError(file: file, line: error.line, error.message)
         }
         for node in nodes {
             if case .mapping(let m) = node, m.isEmpty { continue }
             try document(Doc(node, file: file))
-        }
-    }
-
-    static func line(of e: YamlError) -> Int {
-        switch e {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
-        default: return 0
         }
     }
 

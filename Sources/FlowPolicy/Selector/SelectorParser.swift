@@ -11,12 +11,20 @@ public struct SelectorParser {
 
         /// The message, the selector, and a caret under the offset.
         public func render(_ text: String) -> String {
-            "\(message) (at offset \(offset))\n    \(text)\n    \(String(repeating: " ", count: min(offset, text.count)))^"
+            let chars = Array(text)
+            let at = min(max(offset, 0), chars.count)
+            let from = max(0, at - 60), to = min(chars.count, at + 60)
+            let shown = (from > 0 ? "…" : "") + String(chars[from..<to]) + (to < chars.count ? "…" : "")
+            let column = at - from + (from > 0 ? 1 : 0)
+            return "\(message) (at offset \(offset))\n    \(shown)\n    \(String(repeating: " ", count: column))^"
         }
     }
 
     private let s: [Character]
     private var pos = 0
+    /// Groups and `!` around the current position, and `&&`/`||` operators read so far.
+    private var depth = 0
+    private var operators = 0
 
     public static func parse(_ text: String) throws(ParseError) -> Selector {
         var p = SelectorParser(s: Array(text))
@@ -57,17 +65,35 @@ public struct SelectorParser {
 
     private mutating func or() throws(ParseError) -> Selector {
         var left = try and()
-        while eat("||") { left = .or(left, try and()) }
+        while eat("||") {
+            try countOperator()
+            left = .or(left, try and())
+        }
         return left
     }
 
     private mutating func and() throws(ParseError) -> Selector {
         var left = try unary()
-        while eat("&&") { left = .and(left, try unary()) }
+        while eat("&&") {
+            try countOperator()
+            left = .and(left, try unary())
+        }
         return left
     }
 
+    private mutating func countOperator() throws(ParseError) {
+        operators += 1
+        if operators > InputLimits.selectorOperators {
+            throw error("the selector has more than \(InputLimits.selectorOperators) && and || operators")
+        }
+    }
+
     private mutating func unary() throws(ParseError) -> Selector {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > InputLimits.nestingDepth {
+            throw error("the selector nests more than \(InputLimits.nestingDepth) levels of parentheses or !")
+        }
         if eat("!") { return .not(try unary()) }
         return try primary()
     }

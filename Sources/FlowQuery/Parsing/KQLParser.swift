@@ -1,3 +1,5 @@
+import FlowLog
+
 /// Parses Kibana Query Language exactly as Kibana's `grammar.peggy` does (see `docs/kql.md`), into ``QueryNode``.
 ///
 /// A hand-written PEG recursive-descent parser (ordered choice with backtracking, farthest-failure error
@@ -10,6 +12,9 @@ public struct KQLParser {
     private var pos = 0
     private var farthest = 0
     private var expected: [String] = []
+    /// Open groups (`(`, `{`) around the current position, and where the first one past the bound opened.
+    private var depth = 0
+    private var tooDeep: Int?
 
     /// Parses `query`.
     /// - Parameter strict: accept exactly what Kibana accepts (no extensions).
@@ -30,6 +35,11 @@ public struct KQLParser {
         if pos == s.count { return .matchAll }
         let start = pos
         let node = orQuery()
+        if let tooDeep {
+            throw QuerySyntaxError(
+                .tooDeep, "the query nests more than \(InputLimits.nestingDepth) levels of parentheses or braces",
+                offset: tooDeep)
+        }
         if node == nil { pos = start }
         skipSpaces()
         if pos == s.count, let node { return node }
@@ -101,8 +111,21 @@ public struct KQLParser {
         return subQuery()
     }
 
+    /// Enters a group at `pos`; false (and the query fails) past the nesting bound.
+    private mutating func enter() -> Bool {
+        guard tooDeep == nil else { return false }
+        depth += 1
+        if depth > InputLimits.nestingDepth {
+            tooDeep = pos
+            return false
+        }
+        return true
+    }
+
     private mutating func subQuery() -> QueryNode? {
         let save = pos
+        guard enter() else { return nil }
+        defer { depth -= 1 }
         if char("(") {
             skipSpaces()
             if let q = orQuery() {
@@ -181,6 +204,8 @@ public struct KQLParser {
 
     private mutating func listOfValues(field: Term?) -> QueryNode? {
         let save = pos
+        guard enter() else { return nil }
+        defer { depth -= 1 }
         if char("(") {
             skipSpaces()
             if let q = orList(field: field) {

@@ -1,3 +1,5 @@
+import FlowLog
+
 /// Parses pasted Lucene `query_string` syntax into the same ``QueryNode`` tree as KQL (`--syntax lucene`).
 ///
 /// Accepts `AND`/`OR`/`NOT` (upper case), `&&`, `||`, `!`, `+`/`-`, implicit OR between clauses, `*` and `?`
@@ -20,6 +22,19 @@ public struct LuceneParser {
     private init(s: [Character]) { self.s = s }
 
     private enum Occur { case should, must, mustNot }
+
+    /// Groups and prefix operators around the current position.
+    private var depth = 0
+
+    /// Enters a group or a prefix operator; an error past the nesting bound.
+    private mutating func enter() throws(QuerySyntaxError) {
+        depth += 1
+        if depth > InputLimits.nestingDepth {
+            throw QuerySyntaxError(
+                .tooDeep, "the query nests more than \(InputLimits.nestingDepth) levels of parentheses or operators",
+                offset: pos)
+        }
+    }
 
     private func error(_ message: String, at: Int? = nil) -> QuerySyntaxError {
         QuerySyntaxError(.syntax, message, offset: at ?? pos)
@@ -65,6 +80,8 @@ public struct LuceneParser {
     }
 
     private mutating func unary(field: Term?) throws(QuerySyntaxError) -> QueryNode {
+        try enter()
+        defer { depth -= 1 }
         skipSpaces()
         if word("NOT") || (pos < s.count && s[pos] == "!" && { pos += 1; return true }()) {
             skipSpaces()

@@ -7,6 +7,7 @@ public struct QuerySyntaxError: UserError, Equatable {
         case unknownField = "query.unknown_field"
         case badValue = "query.bad_value"
         case unsupported = "query.unsupported"
+        case tooDeep = "query.too_deep"
     }
 
     public var code: Code
@@ -52,8 +53,11 @@ public struct QuerySyntaxError: UserError, Equatable {
         while lineStart > 0 && chars[lineStart - 1] != "\n" { lineStart -= 1 }
         var lineEnd = clamped
         while lineEnd < chars.count && chars[lineEnd] != "\n" { lineEnd += 1 }
-        let line = String(chars[lineStart..<lineEnd])
-        var out = "\(message) (at offset \(offset))\n    \(line)\n    \(String(repeating: " ", count: clamped - lineStart))^"
+        // A long line is shown as a window of 60 characters either side of the offset.
+        let from = max(lineStart, clamped - 60), to = min(lineEnd, clamped + 60)
+        let line = (from > lineStart ? "…" : "") + String(chars[from..<to]) + (to < lineEnd ? "…" : "")
+        let column = clamped - from + (from > lineStart ? 1 : 0)
+        var out = "\(message) (at offset \(offset))\n    \(line)\n    \(String(repeating: " ", count: column))^"
         if let hint { out += "\nhint: \(hint)" }
         return out
     }

@@ -1,6 +1,5 @@
 import FlowQuery
 import Foundation
-import Yams
 
 /// Traffic that is expected to be denied: a KQL query and the reason.
 public struct NoiseRule: Sendable, Equatable {
@@ -21,12 +20,7 @@ public struct NoiseRule: Sendable, Equatable {
 
     /// Reads a YAML list of `{query, reason}` (or `{rules: [...]}`), checking that each query parses.
     public static func load(yaml text: String, file: String) throws -> [NoiseRule] {
-        let doc: Any?
-        do {
-            doc = try Yams.load(yaml: text)
-        } catch {
-            throw ReportError(.badInput, "\(file): invalid YAML: \(error)")
-        }
+        let doc = try YAMLDocuments.load(text, file: file).first
         let list = (doc as? [Any]) ?? ((doc as? [String: Any])?["rules"] as? [Any])
         guard let list else { throw ReportError(.badInput, "\(file): expected a list of {query, reason}") }
         return try list.enumerated().map { i, item in
