@@ -40,9 +40,11 @@ public final class Collector: Service, @unchecked Sendable {
                 "db": "\(configuration.databasePath)",
                 "watch": "\(configuration.watches.map { $0.directory + ($0.host.map { "=" + $0 } ?? "") }.joined(separator: ","))",
             ])
+        var lastStoreError: String? = nil
         while !Task.isShuttingDownGracefully {
             let started = Date()
             let storeError = cycle()
+            lastStoreError = storeError
             health.cycleDone(error: storeError)
             if storeError == nil {
                 retention()
@@ -50,9 +52,16 @@ public final class Collector: Service, @unchecked Sendable {
             }
             Metrics.Timer(label: "flowq_cycle_duration_seconds").recordNanoseconds(Int64(Date().timeIntervalSince(started) * 1e9))
             let pause = storeError == nil ? configuration.pollInterval : .milliseconds(Int(storeBackoff * 1000))
-            try? await Task.sleep(for: pause)
+            // The pause ends at once on SIGTERM/SIGINT.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
         }
-        logger.info("graceful shutdown: the last batch and its checkpoint are stored; exiting")
+        if let lastStoreError {
+            logger.notice(
+                "graceful shutdown while the store fails: lines not yet stored stay in their files and are read again from the last checkpoint on the next start; exiting",
+                metadata: ["error": "\(lastStoreError)"])
+        } else {
+            logger.info("graceful shutdown: every batch read so far and its checkpoint are stored; exiting")
+        }
     }
 
     /// One pass over every watched directory. Returns the store error, if the store failed.
@@ -73,8 +82,12 @@ public final class Collector: Service, @unchecked Sendable {
             if Task.isShuttingDownGracefully { return nil }
             let files: [String]
             do {
-                files = try SourceDiscovery.files(in: [watch.directory])
+                let found = try SourceDiscovery.scan([watch.directory], followSymlinks: configuration.followSymlinks)
+                files = found.files
                 clearWarning(watch.directory)
+                for s in found.skipped {
+                    warnOnce(s.path, "skipped", IngestError(.notAFile, "\(s.path) is \(s.reason)", path: s.path))
+                }
             } catch {
                 warnOnce(watch.directory, "cannot read the watched directory; retrying", error)
                 continue

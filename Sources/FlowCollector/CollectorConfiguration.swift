@@ -40,6 +40,8 @@ public struct CollectorConfiguration: Sendable {
     public var reportDirectory: String?
     /// The report's options (its `now` is set at each run).
     public var reportOptions: ReadinessOptions
+    /// Read files that symbolic links in a watched directory point to (off: links are skipped and logged).
+    public var followSymlinks = false
 
     public init(
         watches: [Watch], databasePath: String, pollInterval: Duration = .milliseconds(250), maxLineLength: Int = 1 << 20,

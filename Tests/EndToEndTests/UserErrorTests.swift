@@ -115,3 +115,30 @@ import Testing
         }
     }
 }
+
+/// Values from the log never change what a generated selector means.
+@Suite struct FixInjectionTests {
+    @Test func hostileLabelValuesNeverReachTheSuggestedFix() throws {
+        let dir = TempDir()
+        let hostile = #"app=x' || all() || app == 'y"#
+        for node in try FileManager.default.contentsOfDirectory(atPath: Repo.sampleLogs("cluster")) {
+            let text = try String(contentsOfFile: Repo.sampleLogs("cluster/\(node)/flows.log"), encoding: .utf8)
+            try dir.write("logs/\(node)/flows.log", text.replacingOccurrences(of: "\"app=management-ui\"", with: JSONText(hostile)))
+        }
+        let i = try run(CLITests.flowq, ["ingest", "logs", "--db", "h.db"], cwd: dir.path)
+        #expect(i.status == 0, "\(i.stderr)")
+        let r = try run(CLITests.flowq, ["report", "--db", "h.db"], cwd: dir.path)
+        #expect(r.status == 3, "\(r.stderr)")
+        let selectors = r.stdout.split(separator: "\n").filter { $0.contains("selector:") }
+        #expect(!selectors.isEmpty)
+        for s in selectors {
+            #expect(!s.contains("||") && !s.contains("all() ||") && !s.contains("x'"), "\(s)")
+        }
+        // The other, valid label of the same pods is kept.
+        #expect(selectors.contains { $0.contains("role == 'management-ui'") })
+    }
+
+    func JSONText(_ s: String) -> String {
+        String(decoding: try! JSONSerialization.data(withJSONObject: [s]), as: UTF8.self).dropFirst().dropLast().description
+    }
+}

@@ -6,6 +6,20 @@ public enum SourceDiscovery {
     /// (`*.log`, `*.log.gz`, `*.log.zst`, `*.jsonl`, `*.json`, and their compressed forms), rotated files
     /// before the active one and older before newer (by name: Felix's rotated names carry UTC timestamps).
     public static func files(in paths: [String]) throws(IngestError) -> [String] {
+        try scan(paths, followSymlinks: false).files
+    }
+
+    /// What a scan found: the files to read, and the entries of directories that were left out, with why.
+    public struct Found: Sendable {
+        public var files: [String] = []
+        public var skipped: [(path: String, reason: String)] = []
+    }
+
+    /// As ``files(in:)``, and inside directories only regular files are taken: a symbolic link is followed only
+    /// with `followSymlinks` (a link could put another user's file into the store), and FIFOs, devices and
+    /// sockets are skipped, each with the reason.
+    public static func scan(_ paths: [String], followSymlinks: Bool) throws(IngestError) -> Found {
+        var result = Found()
         var out: [String] = []
         for path in paths {
             var isDir: ObjCBool = false
@@ -27,13 +41,32 @@ public enum SourceDiscovery {
             var found: [String] = []
             while let rel = walker.nextObject() as? String {
                 let full = (path as NSString).appendingPathComponent(rel)
-                var sub: ObjCBool = false
-                guard FileManager.default.fileExists(atPath: full, isDirectory: &sub), !sub.boolValue else { continue }
-                if looksLikeFlowLog(rel) { found.append(full) }
+                guard looksLikeFlowLog(rel) else { continue }
+                var st = stat()
+                guard lstat(full, &st) == 0 else { continue }  // gone since listed
+                var type = st.st_mode & S_IFMT
+                if type == S_IFLNK {
+                    guard followSymlinks else {
+                        result.skipped.append((full, "a symbolic link (--follow-symlinks to read it)"))
+                        continue
+                    }
+                    guard stat(full, &st) == 0 else {
+                        result.skipped.append((full, "a symbolic link to nothing"))
+                        continue
+                    }
+                    type = st.st_mode & S_IFMT
+                }
+                if type == S_IFDIR { continue }
+                guard type == S_IFREG else {
+                    result.skipped.append((full, "not a regular file (a FIFO, device or socket)"))
+                    continue
+                }
+                found.append(full)
             }
             out.append(contentsOf: found.sorted(by: rotationOrder))
         }
-        return out
+        result.files = out
+        return result
     }
 
     static func looksLikeFlowLog(_ name: String) -> Bool {

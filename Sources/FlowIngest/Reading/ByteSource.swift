@@ -46,7 +46,8 @@ public final class RawFile: ByteSource {
 
     public init(path: String) throws(IngestError) {
         self.path = path
-        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        // Non-blocking, so that opening a FIFO never waits for a writer; it is refused below.
+        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw IngestError.fromErrno(errno, path: path, doing: "open") }
         var st = stat()
         guard fstat(fd, &st) == 0 else {
@@ -54,9 +55,19 @@ public final class RawFile: ByteSource {
             Foundation.close(fd)
             throw IngestError.fromErrno(e, path: path, doing: "stat")
         }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
+        let type = st.st_mode & S_IFMT
+        if type != S_IFREG {
             Foundation.close(fd)
-            throw IngestError(.notAFile, "\(path) is a directory", path: path)
+            let what: String
+            switch type {
+            case S_IFDIR: what = "a directory"
+            case S_IFIFO: what = "a FIFO"
+            case S_IFCHR: what = "a character device"
+            case S_IFBLK: what = "a block device"
+            case S_IFSOCK: what = "a socket"
+            default: what = "not a regular file"
+            }
+            throw IngestError(.notAFile, "\(path) is \(what); only regular files are read", path: path)
         }
         self.fd = fd
         device = UInt64(st.st_dev)

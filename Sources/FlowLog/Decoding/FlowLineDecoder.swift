@@ -11,9 +11,11 @@ public struct FlowLineDecoder {
 
     public init() {}
 
-    /// Decodes a line (without its newline).
+    /// Decodes a line (without its newline). A UTF-8 byte-order mark before it (editors write one at the start
+    /// of a file) is skipped.
     public func decode(_ line: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> FlowRecord {
         var c = JSONCursor(line)
+        if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF { c.pos = 3 }
         c.skipWhitespace()
         if c.atEnd { throw DecodeError(.emptyLine, "empty line", at: 0) }
         guard c.peek() == UInt8(ascii: "{") else {

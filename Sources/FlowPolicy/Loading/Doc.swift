@@ -108,7 +108,7 @@ struct Doc {
         do {
             return try SelectorParser.parse(text)
         } catch {
-            throw self.error("\(key): \(error.message) at offset \(error.offset) in \"\(text)\"", at: mapping?[key])
+            throw self.error("\(key): " + error.render(text), at: mapping?[key])
         }
     }
 

@@ -1,3 +1,4 @@
+import FlowPolicy
 import FlowLog
 import Yams
 
@@ -54,7 +55,10 @@ public enum FixSuggester {
                     case "wep":
                         peerSpec["selector"] = [selector(peer)]
                         if !namespaced || peer.namespace != own.namespace {
-                            peerSpec["namespaceSelector"] = ["projectcalico.org/name == '\(peer.namespace)'"]
+                            peerSpec["namespaceSelector"] = [
+                                KubernetesNames.isNamespace(peer.namespace)
+                                    ? "projectcalico.org/name == '\(peer.namespace)'" : "!all()"
+                            ]
                         }
                     case "hep":
                         peerSpec["selector"] = [selector(peer)]
@@ -140,10 +144,15 @@ public enum FixSuggester {
         }
         let terms = e.labels.compactMap { l -> String? in
             let kv = l.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard kv.count == 2 else { return nil }
+            // Only what Kubernetes would accept as a label goes into a selector: anything else (quotes,
+            // operators, spaces) could change what the selector means.
+            guard kv.count == 2, KubernetesNames.isLabelKey(String(kv[0])), KubernetesNames.isLabelValue(String(kv[1]))
+            else { return nil }
             return kv[1].isEmpty ? "has(\(kv[0]))" : "\(kv[0]) == '\(kv[1])'"
         }
-        return terms.isEmpty ? "all()" : terms.joined(separator: " && ")
+        // Labels that were all refused select nothing (never everything): the reviewer fills the selector in.
+        if terms.isEmpty { return e.labels.isEmpty ? "all()" : "!all()" }
+        return terms.joined(separator: " && ")
     }
 
     static func protocolName(_ p: String) -> String {

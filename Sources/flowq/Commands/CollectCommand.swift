@@ -54,6 +54,9 @@ struct CollectCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Scheduled reports") var flags: ReadinessFlags
 
+    @Flag(help: "Read files that symbolic links in a watched directory point to (by default links are skipped).")
+    var followSymlinks = false
+
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .info
 
@@ -87,7 +90,9 @@ struct CollectCommand: AsyncParsableCommand {
             pollInterval: .milliseconds(pollMs), maxLineLength: maxLineLength, batchLines: batchLines,
             retainSeconds: retainSeconds, metricsPort: metricsPort, metricsAddress: metricsAddress,
             reportEverySeconds: reportEvery, reportDirectory: reportDir, reportOptions: reportOptions)
-        let collector = Collector(configuration: config, logger: logger)
+        var configuration = config
+        configuration.followSymlinks = followSymlinks
+        let collector = Collector(configuration: configuration, logger: logger)
         if let port = metricsPort {
             let health = collector.health
             do {

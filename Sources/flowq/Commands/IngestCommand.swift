@@ -26,6 +26,9 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Node name for lines that carry no `host`.")
     var host: String?
 
+    @Flag(help: "Inside directories, read files that symbolic links point to (by default links are skipped).")
+    var followSymlinks = false
+
     @Flag(help: "Exit with 1 when any line was rejected.")
     var strict = false
 
@@ -36,7 +39,9 @@ struct IngestCommand: ParsableCommand {
 
     func run() throws {
         let started = Date()
-        let files = try SourceDiscovery.files(in: paths)
+        let found = try SourceDiscovery.scan(paths, followSymlinks: followSymlinks)
+        for s in found.skipped { Terminal.error("flowq: note: skipped \(s.path): \(s.reason)") }
+        let files = found.files
         let store = try SQLiteStore(path: db)
         let ingestor = FileIngestor(
             store: store, options: .init(host: host, maxLineLength: maxLineLength))
