@@ -22,9 +22,15 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
     /// - Parameter readOnly: open for queries only; the file must exist.
     public init(path: String, readOnly: Bool = false) throws(StoreError) {
         self.path = path
-        if readOnly && !FileManager.default.fileExists(atPath: path) {
+        var isDirectory: ObjCBool = false
+        let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
+        if exists && isDirectory.boolValue {
+            throw StoreError(.cannotOpen, "\(path) is a directory, not a database file (pass --db DIR/flowq.db)")
+        }
+        if readOnly && !exists {
             throw StoreError(.cannotOpen, "no database at \(path) (run `flowq ingest` first, or pass --db)")
         }
+        if !readOnly && exists { try Self.refuseForeign(path) }
         var config = Configuration()
         config.foreignKeysEnabled = false
         config.readonly = readOnly
@@ -68,6 +74,29 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
             throw e
         } catch {
             throw StoreError.from(error, doing: "open \(path)")
+        }
+    }
+
+    /// Refuses, untouched, a non-empty file that is not a flowq store: another program's SQLite database (tables
+    /// but no flowq migrations) or not SQLite at all. Read through a read-only connection that changes nothing.
+    static func refuseForeign(_ path: String) throws(StoreError) {
+        guard let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue, size > 0
+        else { return }
+        var db: OpaquePointer?
+        defer { sqlite3_close_v2(db) }
+        guard sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, nil) == SQLITE_OK else {
+            throw StoreError(.cannotOpen, "\(path) cannot be opened as a database; it was left untouched")
+        }
+        var statement: OpaquePointer?
+        defer { sqlite3_finalize(statement) }
+        let sql = "SELECT count(*), sum(name = 'grdb_migrations') FROM sqlite_master WHERE type = 'table'"
+        guard sqlite3_prepare_v2(db, sql, -1, &statement, nil) == SQLITE_OK, sqlite3_step(statement) == SQLITE_ROW else {
+            throw StoreError(.schema, "\(path) is not a SQLite database; it was left untouched (pass another --db)")
+        }
+        let tables = sqlite3_column_int64(statement, 0), ours = sqlite3_column_int64(statement, 1)
+        if tables > 0 && ours == 0 {
+            throw StoreError(
+                .schema, "\(path) is another program's SQLite database (\(tables) tables, none of flowq's); it was left untouched")
         }
     }
 

@@ -142,3 +142,27 @@ import Testing
         String(decoding: try! JSONSerialization.data(withJSONObject: [s]), as: UTF8.self).dropFirst().dropLast().description
     }
 }
+
+/// `--db` that is not a flowq store is refused and left as it was.
+@Suite(.enabled(if: Environment.has("sqlite3"), "makes a foreign database with the sqlite3 tool"))
+struct ForeignDatabaseTests {
+    @Test func anotherProgramsDatabaseIsRefusedUntouched() throws {
+        let dir = TempDir()
+        #expect(try run("/usr/bin/env", ["sqlite3", dir.file("other.db"), "CREATE TABLE t(a); INSERT INTO t VALUES (1);"]).status == 0)
+        try dir.write("garbage.db", "not a database\n")
+        try FileManager.default.createDirectory(atPath: dir.file("adir"), withIntermediateDirectories: true)
+        try dir.write("a.log", #"{"action":"allow","dest_port":1}"# + "\n")
+        for db in ["other.db", "garbage.db"] {
+            let before = try Data(contentsOf: URL(fileURLWithPath: dir.file(db)))
+            let r = try run(CLITests.flowq, ["ingest", "a.log", "--db", db, "--host", "h"], cwd: dir.path)
+            #expect(r.status == 2 && r.stderr.contains("left untouched"), "\(r.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: dir.file(db))) == before)
+            #expect(!FileManager.default.fileExists(atPath: dir.file(db + "-wal")))
+        }
+        let d = try run(CLITests.flowq, ["ingest", "a.log", "--db", "adir", "--host", "h"], cwd: dir.path)
+        #expect(d.status == 2 && d.stderr.contains("is a directory"), "\(d.stderr)")
+        let ok = try run(CLITests.flowq, ["ingest", "a.log", "--db", "mine.db", "--host", "h"], cwd: dir.path)
+        let again = try run(CLITests.flowq, ["ingest", "a.log", "--db", "mine.db", "--host", "h"], cwd: dir.path)
+        #expect(ok.status == 0 && again.status == 0, "\(again.stderr)")
+    }
+}
