@@ -11,12 +11,7 @@ public struct SelectorParser {
 
         /// The message, the selector, and a caret under the offset.
         public func render(_ text: String) -> String {
-            let chars = Array(text)
-            let at = min(max(offset, 0), chars.count)
-            let from = max(0, at - 60), to = min(chars.count, at + 60)
-            let shown = (from > 0 ? "…" : "") + String(chars[from..<to]) + (to < chars.count ? "…" : "")
-            let column = at - from + (from > 0 ? 1 : 0)
-            return "\(message) (at offset \(offset))\n    \(shown)\n    \(String(repeating: " ", count: column))^"
+            "\(message) (at offset \(offset))\n" + CaretLine.render(text, offset: offset)
         }
     }
 

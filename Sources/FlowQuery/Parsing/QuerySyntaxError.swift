@@ -46,18 +46,7 @@ public struct QuerySyntaxError: UserError, Equatable {
 
     /// The message, the query, and a caret under the offset (plus the hint).
     public func render(query: String) -> String {
-        let chars = Array(query)
-        let clamped = min(max(offset, 0), chars.count)
-        // Show the line holding the offset.
-        var lineStart = clamped
-        while lineStart > 0 && chars[lineStart - 1] != "\n" { lineStart -= 1 }
-        var lineEnd = clamped
-        while lineEnd < chars.count && chars[lineEnd] != "\n" { lineEnd += 1 }
-        // A long line is shown as a window of 60 characters either side of the offset.
-        let from = max(lineStart, clamped - 60), to = min(lineEnd, clamped + 60)
-        let line = (from > lineStart ? "…" : "") + String(chars[from..<to]) + (to < lineEnd ? "…" : "")
-        let column = clamped - from + (from > lineStart ? 1 : 0)
-        var out = "\(message) (at offset \(offset))\n    \(line)\n    \(String(repeating: " ", count: column))^"
+        var out = "\(message) (at offset \(offset))\n" + CaretLine.render(query, offset: offset)
         if let hint { out += "\nhint: \(hint)" }
         return out
     }
