@@ -20,14 +20,13 @@ public enum SourceDiscovery {
     /// sockets are skipped, each with the reason.
     public static func scan(_ paths: [String], followSymlinks: Bool) throws(IngestError) -> Found {
         var result = Found()
-        var out: [String] = []
         for path in paths {
             var isDir: ObjCBool = false
             guard FileManager.default.fileExists(atPath: path, isDirectory: &isDir) else {
                 throw IngestError(.notFound, "no such file or directory: \(path)", path: path)
             }
             if !isDir.boolValue {
-                out.append(path)
+                result.files.append(path)
                 continue
             }
             // The enumerator skips what it cannot read without a word: list the top level first, so that an
@@ -63,9 +62,8 @@ public enum SourceDiscovery {
                 }
                 found.append(full)
             }
-            out.append(contentsOf: found.sorted(by: rotationOrder))
+            result.files.append(contentsOf: found.sorted(by: rotationOrder))
         }
-        result.files = out
         return result
     }
 

@@ -85,14 +85,13 @@ struct CollectCommand: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "flowq.collect")
-        let config = CollectorConfiguration(
+        var config = CollectorConfiguration(
             watches: watches.map(CollectorConfiguration.Watch.init(parsing:)), databasePath: db,
             pollInterval: .milliseconds(pollMs), maxLineLength: maxLineLength, batchLines: batchLines,
             retainSeconds: retainSeconds, metricsPort: metricsPort, metricsAddress: metricsAddress,
             reportEverySeconds: reportEvery, reportDirectory: reportDir, reportOptions: reportOptions)
-        var configuration = config
-        configuration.followSymlinks = followSymlinks
-        let collector = Collector(configuration: configuration, logger: logger)
+        config.followSymlinks = followSymlinks
+        let collector = Collector(configuration: config, logger: logger)
         if let port = metricsPort {
             let health = collector.health
             do {

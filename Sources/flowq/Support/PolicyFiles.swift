@@ -16,13 +16,7 @@ func loadPolicies(_ paths: [String]) throws -> PolicySet {
             files.append(path)
         }
     }
-    for f in files {
-        do {
-            try loader.load(yaml: try ReportCommand.read(f), file: f)
-        } catch let e as PolicyLoadError {
-            throw fail(e.description)
-        }
-    }
+    for f in files { try loader.load(yaml: try ReportCommand.read(f), file: f) }
     for w in loader.set.warnings { Terminal.error("flowq: note: \(w)") }
     return loader.set
 }
