@@ -7,9 +7,13 @@ public protocol UserError: Error, Sendable, CustomStringConvertible {
     var errorCode: String { get }
     /// What went wrong, for a person.
     var message: String { get }
+    /// The message with its context (a file and line, say), without the code; ``message`` unless a type adds some.
+    var summary: String { get }
 }
 
 extension UserError {
-    /// The message and its code: `cannot open x.db: no database [store.cannot_open]`.
-    public var description: String { "\(message) [\(errorCode)]" }
+    public var summary: String { message }
+
+    /// The summary and its code: `cannot open x.db: no database [store.cannot_open]`.
+    public var description: String { "\(summary) [\(errorCode)]" }
 }

@@ -11,6 +11,7 @@ public struct PolicyLoadError: UserError, Equatable {
         self.message = message
     }
 
-    public var description: String { "\(file):\(line): \(message)" }
+    public var summary: String { "\(file):\(line): \(message)" }
+    public var description: String { summary }
     public var errorCode: String { "policy.invalid" }
 }

@@ -6,7 +6,8 @@ public struct SelectorParser {
     public struct ParseError: UserError, Equatable {
         public var message: String
         public var offset: Int
-        public var description: String { "\(message) (at offset \(offset))" }
+        public var summary: String { "\(message) (at offset \(offset))" }
+        public var description: String { summary }
         public var errorCode: String { "selector.syntax" }
 
         /// The message, the selector, and a caret under the offset.

@@ -26,17 +26,14 @@ func queryError(_ error: QuerySyntaxError, query: String) -> UsageError {
 ///
 /// - an ``ExitCode`` (a report's verdict, `--strict`) passes through;
 /// - help and `--version` print on stdout and exit 0;
-/// - a ``UserError`` prints `flowq: error: message [code]` on stderr and exits 2;
+/// - a ``UserError`` prints `flowq: error [code]: summary` on stderr and exits 2;
 /// - ArgumentParser's own errors (unknown option, bad value) print its message and usage and exit 2, not 64;
 /// - anything else prints its description and exits 2: never a stack trace.
 enum ErrorReporter {
     static func exit(_ error: any Error, command: any ParsableCommand.Type) -> Never {
         if let code = error as? ExitCode { Foundation.exit(code.rawValue) }
         if let e = error as? any UserError {
-            var text = e.description
-            let suffix = " [\(e.errorCode)]"
-            if text.hasSuffix(suffix) { text.removeLast(suffix.count) }
-            Terminal.error("flowq: error [\(e.errorCode)]: \(text)")
+            Terminal.error("flowq: error [\(e.errorCode)]: \(e.summary)")
             Foundation.exit(2)
         }
         let code = command.exitCode(for: error)
