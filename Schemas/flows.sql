@@ -1,4 +1,4 @@
--- flowq SQLite schema, version 2: what the migrations "v1" and "v2" in Sources/FlowStore/Schema.swift make;
+-- flowq SQLite schema, version 3: what the migrations "v1", "v2" and "v3" in Sources/FlowStore/Schema.swift make;
 -- a test checks that this file and the migrated schema are the same.
 
 -- Dictionaries: flow metadata is repetitive, so repeated values are stored once and referenced by id.
@@ -185,6 +185,13 @@ CREATE TABLE reject (
     raw_length INTEGER NOT NULL,
     at INTEGER NOT NULL
 );
+-- Every reject counted per file and reason; `reject` keeps the first 1,000 of each (v3).
+CREATE TABLE reject_count (
+    file_id INTEGER NOT NULL REFERENCES source_file(id),
+    code TEXT NOT NULL,
+    count INTEGER NOT NULL, -- rejected lines of this reason in this file, kept in `reject` or not
+    PRIMARY KEY (file_id, code)
+) WITHOUT ROWID;
 
 -- The flow-log shape, dictionaries joined back: for people using the sqlite3 shell.
 CREATE VIEW flow_log AS

@@ -24,6 +24,8 @@ public final class Collector: Service, @unchecked Sendable {
     private var warned: [String: String] = [:]
     private var backoffUntil: [String: Date] = [:]
     private var storeBackoff: TimeInterval = 0.5
+    /// The store error being retried, logged once when it starts (and when it changes), not on every retry.
+    private var failingStore: String?
     private var lastRetention = Date.distantPast
     private var lastReport: Date?
     private var ingestors: [String: (SQLiteStore, FileIngestor)] = [:]
@@ -73,10 +75,15 @@ public final class Collector: Service, @unchecked Sendable {
             do {
                 store = try SQLiteStore(path: configuration.databasePath)
                 self.store = store
-                storeBackoff = 0.5
             } catch {
                 return storeFailed("cannot open the store", error)
             }
+        }
+        if let change = store.fileIdentityChange() {
+            // Deleted or replaced under us: SQLite would go on writing to the unlinked file, and every line counted
+            // as stored would be lost. Close it; the next cycle opens (or creates) the file now at the path and
+            // reads the watched files from their checkpoints there.
+            return storeFailed("the database file \(change); closing it, reopening on the next cycle", StoreError(.cannotOpen, "database file \(change)"))
         }
         for watch in configuration.watches {
             if Task.isShuttingDownGracefully { return nil }
@@ -118,6 +125,10 @@ public final class Collector: Service, @unchecked Sendable {
             }
         }
         storeBackoff = 0.5
+        if let failed = failingStore {
+            logger.notice("store recovered", metadata: ["error": "\(failed)"])
+            failingStore = nil
+        }
         return nil
     }
 
@@ -136,7 +147,12 @@ public final class Collector: Service, @unchecked Sendable {
 
     private func storeFailed(_ what: String, _ error: any Error) -> String {
         let text = "\(error)"
-        logger.error("\(what); retrying in \(storeBackoff) s, nothing is lost", metadata: ["error": "\(text)"])
+        if failingStore != text {
+            logger.error("\(what); retrying with backoff (0.5 s doubling to 30 s), nothing is lost", metadata: ["error": "\(text)"])
+            failingStore = text
+        } else {
+            logger.debug("\(what); retrying in \(storeBackoff) s", metadata: ["error": "\(text)"])
+        }
         storeBackoff = min(storeBackoff * 2, 30)
         // Reopen on the next cycle: the dictionaries of a failed transaction are forgotten with the store.
         store = nil
@@ -154,8 +170,15 @@ public final class Collector: Service, @unchecked Sendable {
             logger.debug("stored", metadata: ["file": "\(path)", "stored": "\(r.stored)", "rejected": "\(r.rejected)"])
         }
         if r.rejected > 0 {
+            for (reason, n) in r.rejectedByReason {
+                Counter(label: "flowq_lines_rejected_by_reason_total", dimensions: [("reason", reason)]).increment(by: Int(n))
+            }
             logger.warning(
-                "rejected lines kept in the reject table", metadata: ["file": "\(path)", "rejected": "\(r.rejected)"])
+                "rejected lines: counted in reject_count, the first \(Rejects.keptPerReason) of each reason per file kept in the reject table",
+                metadata: [
+                    "file": "\(path)", "rejected": "\(r.rejected)",
+                    "reasons": "\(r.rejectedByReason.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))",
+                ])
         }
         // Bytes behind: what is in the plain file past the last whole line stored.
         if !path.hasSuffix(".gz") && !path.hasSuffix(".zst"),

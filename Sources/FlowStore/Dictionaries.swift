@@ -1,4 +1,5 @@
 import FlowLog
+import FlowQuery
 import GRDB
 
 /// In-memory caches of the dictionary tables (value → id), filled on demand from the database.
@@ -130,17 +131,9 @@ struct Dictionaries {
         let labelsID = try labels.map { try labelSet($0, db, &added) }
         let key = EndpointKey(type: type, namespace: namespace, nameAggr: nameAggr, labelsID: labelsID)
         if let id = endpoints[key] { return id }
-        let args: StatementArguments = [type, namespace, nameAggr, labelsID]
-        let id: Int64
-        if let found = try Int64.fetchOne(
-            db, sql: "SELECT id FROM endpoint WHERE type IS ? AND namespace IS ? AND name_aggr IS ? AND labels_id IS ?",
-            arguments: args)
-        {
-            id = found
-        } else {
-            try db.execute(sql: "INSERT INTO endpoint (type, namespace, name_aggr, labels_id) VALUES (?,?,?,?)", arguments: args)
-            id = db.lastInsertedRowID
-        }
+        let id = try Self.findOrInsert(
+            db, table: "endpoint", columns: ["type", "namespace", "name_aggr", "labels_id"],
+            [.of(type), .of(namespace), .of(nameAggr), .of(labelsID)])
         Self.bounded(&endpoints, limit: limit)
         endpoints[key] = id
         added.endpoints.append(key)
@@ -153,17 +146,9 @@ struct Dictionaries {
         if namespace == nil && name == nil && portName == nil && portNum == nil { return nil }
         let key = ServiceKey(namespace: namespace, name: name, portName: portName, portNum: portNum)
         if let id = services[key] { return id }
-        let args: StatementArguments = [namespace, name, portName, portNum]
-        let id: Int64
-        if let found = try Int64.fetchOne(
-            db, sql: "SELECT id FROM service WHERE namespace IS ? AND name IS ? AND port_name IS ? AND port_num IS ?",
-            arguments: args)
-        {
-            id = found
-        } else {
-            try db.execute(sql: "INSERT INTO service (namespace, name, port_name, port_num) VALUES (?,?,?,?)", arguments: args)
-            id = db.lastInsertedRowID
-        }
+        let id = try Self.findOrInsert(
+            db, table: "service", columns: ["namespace", "name", "port_name", "port_num"],
+            [.of(namespace), .of(name), .of(portName), .of(portNum)])
         Self.bounded(&services, limit: limit)
         services[key] = id
         added.services.append(key)
@@ -172,26 +157,13 @@ struct Dictionaries {
 
     mutating func conn(_ key: ConnKey, _ db: Database, _ added: inout Added) throws -> Int64 {
         if let id = conns[key] { return id }
-        let args: StatementArguments = [
-            key.hostID, key.srcEp, key.dstEp, key.destPort, key.proto, key.serviceID, key.action, key.reporter, key.traceID,
-        ]
-        let id: Int64
-        if let found = try Int64.fetchOne(
-            db,
-            sql: """
-                SELECT id FROM conn WHERE host_id IS ? AND src_ep IS ? AND dst_ep IS ? AND dest_port IS ? AND proto IS ?
-                    AND service_id IS ? AND action IS ? AND reporter IS ? AND trace_id IS ?
-                """, arguments: args)
-        {
-            id = found
-        } else {
-            try db.execute(
-                sql: """
-                    INSERT INTO conn (host_id, src_ep, dst_ep, dest_port, proto, service_id, action, reporter, trace_id)
-                    VALUES (?,?,?,?,?,?,?,?,?)
-                    """, arguments: args)
-            id = db.lastInsertedRowID
-        }
+        let id = try Self.findOrInsert(
+            db, table: "conn",
+            columns: ["host_id", "src_ep", "dst_ep", "dest_port", "proto", "service_id", "action", "reporter", "trace_id"],
+            [
+                .of(key.hostID), .of(key.srcEp), .of(key.dstEp), .of(key.destPort), .of(key.proto), .of(key.serviceID),
+                .of(key.action), .of(key.reporter), .of(key.traceID),
+            ])
         Self.bounded(&conns, limit: limit)
         conns[key] = id
         added.conns.append(key)
@@ -263,10 +235,17 @@ struct Dictionaries {
     }
 
     private static func findOrInsert(_ db: Database, table: String, column: String, value: String) throws -> Int64 {
-        if let id = try Int64.fetchOne(db, sql: "SELECT id FROM \(table) WHERE \(column) = ?", arguments: [value]) {
-            return id
-        }
-        try db.execute(sql: "INSERT INTO \(table) (\(column)) VALUES (?)", arguments: [value])
+        try findOrInsert(db, table: table, columns: [column], [.text(value)])
+    }
+
+    /// The id of the row of `table` whose `columns` hold `values` (NULL matching NULL), inserted if missing. Bound
+    /// through ``RawStatement``: a text with a NUL is found and stored whole.
+    private static func findOrInsert(_ db: Database, table: String, columns: [String], _ values: [SQLValue]) throws -> Int64 {
+        let find = "SELECT id FROM \(table) WHERE " + columns.map { "\($0) IS ?" }.joined(separator: " AND ")
+        if let id = try RawStatement(db, find, values).firstInt() { return id }
+        let insert = "INSERT INTO \(table) (\(columns.joined(separator: ", "))) VALUES ("
+            + columns.map { _ in "?" }.joined(separator: ",") + ")"
+        try RawStatement(db, insert, values).run()
         return db.lastInsertedRowID
     }
 }

@@ -9,14 +9,14 @@ public protocol FlowStorage: AnyObject {
     /// - Parameters:
     ///   - records: decoded lines.
     ///   - host: the node that wrote them: for lines without a `host` key, or for all of them with `overridingLines`.
-    ///   - rejects: lines that could not be decoded.
+    ///   - rejects: lines that could not be decoded (counted by reason; the first of each reason kept whole).
     ///   - checkpoint: the file's position after this batch.
-    func append(records: [FlowRecord], host: String?, overridingLines: Bool, rejects: [Reject], checkpoint: Checkpoint) throws
+    func append(records: [FlowRecord], host: String?, overridingLines: Bool, rejects: Rejects, checkpoint: Checkpoint) throws
 }
 
 extension FlowStorage {
     /// Stores a batch; `host` applies to lines that carry none.
-    public func append(records: [FlowRecord], host: String?, rejects: [Reject], checkpoint: Checkpoint) throws {
+    public func append(records: [FlowRecord], host: String?, rejects: Rejects, checkpoint: Checkpoint) throws {
         try append(records: records, host: host, overridingLines: false, rejects: rejects, checkpoint: checkpoint)
     }
 }

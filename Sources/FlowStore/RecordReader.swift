@@ -29,28 +29,28 @@ public enum RecordReader {
         (["f.id"] + textColumns.map(\.1) + intColumns.map(\.1) + listColumns.map(\.1)
             + ["sl.labels", "dl.labels", "pt.policies", "f.extra"]).joined(separator: ", ")
 
-    /// Decodes a row selected with ``selectList``.
-    public static func record(_ row: Row) -> (id: Int64, record: FlowRecord) {
+    /// Decodes the current row of a statement selecting ``selectList`` (texts read whole, NULs included).
+    static func record(_ row: RawStatement) -> (id: Int64, record: FlowRecord) {
         var r = FlowRecord()
-        var i = 1
+        var i: Int32 = 1
         for (k, _) in textColumns {
-            r[k] = row[i]
+            r[k] = row.text(i)
             i += 1
         }
         for (k, _) in intColumns {
-            r[k] = row[i]
+            r[k] = row.int(i)
             i += 1
         }
         for (k, _) in listColumns {
-            r[k] = (row[i] as String?).flatMap(StoredJSON.strings)
+            r[k] = row.text(i).flatMap(StoredJSON.strings)
             i += 1
         }
-        r.sourceLabels = (row[i] as String?).flatMap(StoredJSON.strings)
-        r.destLabels = (row[i + 1] as String?).flatMap(StoredJSON.strings)
-        r.policies = (row[i + 2] as String?).flatMap(StoredJSON.policies)
-        if let extra = row[i + 3] as String?, let members = StoredJSON.members(extra) {
+        r.sourceLabels = row.text(i).flatMap(StoredJSON.strings)
+        r.destLabels = row.text(i + 1).flatMap(StoredJSON.strings)
+        r.policies = row.text(i + 2).flatMap(StoredJSON.policies)
+        if let extra = row.text(i + 3), let members = StoredJSON.members(extra) {
             r.extra = members.map { ExtraField(key: $0.0, rawJSON: $0.1) }
         }
-        return (row[0], r)
+        return (row.int(0) ?? 0, r)
     }
 }

@@ -2,6 +2,7 @@ import FlowLog
 import FlowQuery
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// Running compiled queries.
 extension SQLiteStore {
@@ -21,7 +22,7 @@ extension SQLiteStore {
     /// How many flows match.
     public func count(_ predicate: SQLFragment) throws -> Int64 {
         try read { db in
-            try Int64.fetchOne(db, sql: "SELECT count(*) FROM flow f WHERE \(predicate.sql)", arguments: Self.arguments(predicate.bindings)) ?? 0
+            try RawStatement(db, "SELECT count(*) FROM flow f WHERE \(predicate.sql)", predicate.bindings).firstInt() ?? 0
         }
     }
 
@@ -69,9 +70,10 @@ extension SQLiteStore {
             sql += " ORDER BY " + sort.map { "\($0.0.valueSQL) \($0.1 ? "DESC" : "ASC")" }.joined(separator: ", ") + ", f.id"
         }
         if let limit { sql += " LIMIT \(limit)" }
-        let args = Self.arguments([.int(afterID)] + predicate.bindings)
         return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: args).map(RecordReader.record)
+            var out: [(id: Int64, record: FlowRecord)] = []
+            try RawStatement(db, sql, [.int(afterID)] + predicate.bindings).forEachRow { out.append(RecordReader.record($0)) }
+            return out
         }
     }
 
@@ -84,12 +86,26 @@ extension SQLiteStore {
             + " GROUP BY " + (1...keys.count).map(String.init).joined(separator: ", ") + " ORDER BY \(keys.count + 1) DESC"
         if let limit { sql += " LIMIT \(limit)" }
         return try read { db in
-            try Row.fetchAll(db, sql: sql, arguments: Self.arguments(predicate.bindings)).map { row in
-                let n = keys.count
-                return GroupRow(
-                    keys: (0..<n).map { row[$0] as DatabaseValue }.map(Self.text), lines: row[n], flows: row[n + 1] ?? 0,
-                    bytes: row[n + 2] ?? 0, packets: row[n + 3] ?? 0)
+            var out: [GroupRow] = []
+            try RawStatement(db, sql, predicate.bindings).forEachRow { row in
+                let n = Int32(keys.count)
+                out.append(
+                    GroupRow(
+                        keys: (0..<n).map { Self.text(row.value($0)) }, lines: row.int(n) ?? 0, flows: row.int(n + 1) ?? 0,
+                        bytes: row.int(n + 2) ?? 0, packets: row.int(n + 3) ?? 0))
             }
+            return out
+        }
+    }
+
+    /// The rows of a read query as values, texts whole (NULs included, which GRDB's `Row` would cut).
+    public func values(_ sql: String, _ arguments: [SQLValue] = []) throws -> [[SQLValue]] {
+        try read { db in
+            var out: [[SQLValue]] = []
+            try RawStatement(db, sql, arguments).forEachRow { row in
+                out.append((0..<sqlite3_column_count(row.handle)).map(row.value))
+            }
+            return out
         }
     }
 
@@ -98,13 +114,13 @@ extension SQLiteStore {
         try read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM flow") ?? 0 }
     }
 
-    static func text(_ v: DatabaseValue) -> String? {
-        switch v.storage {
+    static func text(_ v: SQLValue) -> String? {
+        switch v {
         case .null: return nil
-        case .int64(let i): return String(i)
-        case .double(let d): return String(d)
-        case .string(let s): return s
-        case .blob(let b): return "x'" + b.map { String(format: "%02x", $0) }.joined() + "'"
+        case .int(let i): return String(i)
+        case .real(let d): return String(d)
+        case .text(let s): return s
+        case .blob: return v.description
         }
     }
 }

@@ -12,6 +12,8 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
     public let dbQueue: DatabaseQueue
     public let path: String
     private var dictionaries = Dictionaries()
+    /// Device and inode of the database file when it was opened.
+    private var identity: (device: UInt64, inode: UInt64)?
 
     /// The default database path: `$FLOWQ_DB`, else `./flowq.db`.
     public static var defaultPath: String {
@@ -75,6 +77,21 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
         } catch {
             throw StoreError.from(error, doing: "open \(path)")
         }
+        identity = Self.fileIdentity(path)
+    }
+
+    private static func fileIdentity(_ path: String) -> (device: UInt64, inode: UInt64)? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return (UInt64(st.st_dev), UInt64(st.st_ino))
+    }
+
+    /// Why the path no longer names the file this store opened ("was deleted", "was replaced"), or `nil`. A
+    /// writer checks it before each cycle: SQLite keeps writing to a deleted file, where every line is lost.
+    public func fileIdentityChange() -> String? {
+        guard let identity else { return nil }
+        guard let now = Self.fileIdentity(path) else { return "was deleted" }
+        return now == identity ? nil : "was replaced by another file"
     }
 
     /// Refuses, untouched, a non-empty file that is not a flowq store: another program's SQLite database (tables
@@ -135,7 +152,7 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
 
     // MARK: Append
 
-    public func append(records: [FlowRecord], host: String?, overridingLines: Bool, rejects: [Reject], checkpoint: Checkpoint) throws {
+    public func append(records: [FlowRecord], host: String?, overridingLines: Bool, rejects: Rejects, checkpoint: Checkpoint) throws {
         var added = Dictionaries.Added()
         do {
             try dbQueue.writeWithoutTransaction { db in
@@ -173,11 +190,27 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
         return try Int64.fetchOne(db, sql: "SELECT id FROM source_file WHERE fingerprint = ?", arguments: [c.fingerprint])!
     }
 
-    private func insert(_ rejects: [Reject], fileID: Int64, _ db: Database) throws {
+    /// Counts every reject by reason and keeps rows only while the file has fewer than
+    /// ``Rejects/keptPerReason`` of that reason.
+    private func insert(_ rejects: Rejects, fileID: Int64, _ db: Database) throws {
         let now = Int64(Date().timeIntervalSince1970)
+        var room: [String: Int64] = [:]
+        for (code, n) in rejects.counts {
+            let before = try Int64.fetchOne(
+                db, sql: "SELECT count FROM reject_count WHERE file_id = ? AND code = ?", arguments: [fileID, code]) ?? 0
+            room[code] = max(0, Int64(Rejects.keptPerReason) - before)
+            try db.execute(
+                sql: """
+                    INSERT INTO reject_count (file_id, code, count) VALUES (?, ?, ?)
+                    ON CONFLICT(file_id, code) DO UPDATE SET count = count + excluded.count
+                    """,
+                arguments: [fileID, code, n])
+        }
         let stmt = try db.makeStatement(
             sql: "INSERT INTO reject (file_id, path, line, offset, code, reason, raw, raw_length, at) VALUES (?,?,?,?,?,?,?,?,?)")
-        for r in rejects {
+        for r in rejects.kept {
+            guard let left = room[r.code], left > 0 else { continue }
+            room[r.code] = left - 1
             try stmt.execute(arguments: [
                 fileID, r.path, r.line, r.offset, r.code, r.reason, Data(r.raw), r.rawLength, now,
             ])

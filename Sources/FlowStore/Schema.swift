@@ -11,11 +11,14 @@ public enum Schema {
         m.registerMigration("v2") { db in
             try db.execute(sql: v2DDL)
         }
+        m.registerMigration("v3") { db in
+            try db.execute(sql: v3DDL)
+        }
         return m
     }
 
     /// The newest version's identifier.
-    public static let currentVersion = "v2"
+    public static let currentVersion = "v3"
 
     /// Migration "v2": time is found through `flow_span` (one row per stored batch) instead of an index on every
     /// line's `start_time`, which cost about 10% of ingest. Existing lines get spans of 8,192 ids.
@@ -32,5 +35,18 @@ public enum Schema {
             SELECT min(id), max(id), min(start_time), max(start_time), min(end_time), max(end_time)
             FROM flow GROUP BY id / 8192;
         DROP INDEX flow_start_time;
+        """
+
+    /// Migration "v3": rejects are counted per file and reason in `reject_count`, and only the first
+    /// ``Rejects/keptPerReason`` of each are kept as rows of `reject`. Existing rows are counted.
+    static let v3DDL = """
+        CREATE TABLE reject_count (
+            file_id INTEGER NOT NULL REFERENCES source_file(id),
+            code TEXT NOT NULL,
+            count INTEGER NOT NULL, -- rejected lines of this reason in this file, kept in `reject` or not
+            PRIMARY KEY (file_id, code)
+        ) WITHOUT ROWID;
+        INSERT INTO reject_count (file_id, code, count)
+            SELECT file_id, code, count(*) FROM reject WHERE file_id IS NOT NULL GROUP BY file_id, code;
         """
 }

@@ -344,6 +344,10 @@ struct CollectorTests {
         #expect(try get("/healthz").stdout.hasSuffix("200"))
         #expect(try get("/readyz").stdout.hasSuffix("200"))
         #expect(try get("/nope").stdout.hasSuffix("404"))
+        // Every byte stored: nothing behind, also on the polls that find the file unchanged.
+        Thread.sleep(forTimeInterval: 0.3)
+        let behind = try get("/metrics").stdout
+        #expect(behind.contains("flowq_bytes_behind{file=\"\(active)\"} 0"), "\(behind)")
         // A scheduled report with a `latest` copy, and its counts as metrics.
         #expect(FileManager.default.fileExists(atPath: dir.file("reports/latest.json")))
         #expect(try get("/metrics").stdout.contains("flowq_report_connections"))
@@ -395,7 +399,7 @@ struct CollectorTests {
             c = sqlite3.connect(sys.argv[1], isolation_level=None)
             c.execute('BEGIN EXCLUSIVE')
             print('locked', flush=True)
-            time.sleep(13)
+            time.sleep(23)
             c.execute('COMMIT')
             """, db]
         let out = Pipe()
@@ -411,5 +415,34 @@ struct CollectorTests {
         let text = try String(contentsOfFile: log, encoding: .utf8)
         #expect(text.contains("locked"), "\(text)")
         #expect(text.contains("nothing is lost"))
+        // Two failed attempts (10 s busy timeout each) are logged once, and the recovery once.
+        #expect(text.components(separatedBy: "[store.busy]").count - 1 == 2, "\(text)")  // the error, then the recovery
+        #expect(text.components(separatedBy: "store recovered").count - 1 == 1, "\(text)")
+    }
+
+    /// The database deleted under a running collector: noticed, logged, not ready, and a new store gets every line
+    /// still in the files (SQLite would otherwise go on writing into the unlinked file).
+    @Test func deletedDatabaseIsNoticedAndRebuilt() throws {
+        let dir = TempDir()
+        let lines = try Self.lines(300, in: dir)
+        let logs = dir.file("node-x")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let active = (logs as NSString).appendingPathComponent("flows.log")
+        try (lines[0..<200].joined(separator: "\n") + "\n").write(toFile: active, atomically: true, encoding: .utf8)
+        let db = dir.file("x.db")
+        let log = dir.file("x.log")
+        let p = try Self.start(["--watch", logs, "--db", db], log: log)
+        defer { p.terminate() }
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", "200", seconds: 30))
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: active))
+        h.seekToEndOfFile()
+        h.write(Data((lines[200..<300].joined(separator: "\n") + "\n").utf8))
+        try h.close()
+        #expect(Self.wait(db, "SELECT count(*), count(DISTINCT json_extract(extra, '$.seq')) FROM flow", "300|300", seconds: 30),
+                "\(Self.diagnosis(db, log: log, running: p.isRunning))")
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        // Deleted, or already replaced by the empty file the sqlite3 tool above creates when it finds none.
+        #expect(text.contains("the database file was deleted") || text.contains("the database file was replaced"), "\(text)")
     }
 }

@@ -10,7 +10,7 @@ final class DecodingStage: @unchecked Sendable {
     /// Decoded lines and rejects up to a line boundary, with the checkpoint just after them.
     struct Batch {
         var records: [FlowRecord] = []
-        var rejects: [Reject] = []
+        var rejects = Rejects()
         var checkpoint: Checkpoint
         var alreadyStored: Int64 = 0
         var bytes: Int64 = 0
@@ -28,6 +28,9 @@ final class DecodingStage: @unchecked Sendable {
     private var skipBelow: Int64
     private var lineNumber: Int64
     private var batch: Batch
+    /// Rejects kept whole in this run, by reason: past ``Rejects/keptPerReason`` a reject is only counted, so
+    /// neither memory nor the batches grow with a file of bad lines.
+    private var keptByReason: [String: Int] = [:]
     /// Batches the writer has stored, handed back so that their records are freed on this thread, where they
     /// were allocated (freeing across threads makes the two threads contend on the allocator).
     let recycled = Mutex<[[FlowRecord]]>([])
@@ -116,7 +119,7 @@ final class DecodingStage: @unchecked Sendable {
     static let maxBatchBytes = 16 << 20
 
     private var batchFull: Bool {
-        batch.records.count + batch.rejects.count >= options.batchSize || batchLineBytes >= Self.maxBatchBytes
+        batch.records.count + Int(batch.rejects.total) >= options.batchSize || batchLineBytes >= Self.maxBatchBytes
     }
 
     /// Hands over the current batch and starts the next one.
@@ -147,9 +150,11 @@ final class DecodingStage: @unchecked Sendable {
             do {
                 batch.records.append(try decoder.decode(bytes))
             } catch {
-                batch.rejects.append(Reject(
-                    path: path, line: lineNumber, offset: offset, code: error.code.rawValue, reason: error.description,
-                    raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: bytes.count))
+                reject(error.code.rawValue) {
+                    Reject(
+                        path: path, line: lineNumber, offset: offset, code: error.code.rawValue, reason: error.description,
+                        raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: bytes.count)
+                }
             }
             checkpoint.offset = offset + Int64(bytes.count) + 1
             checkpoint.lines = lineNumber
@@ -159,12 +164,25 @@ final class DecodingStage: @unchecked Sendable {
                 batch.alreadyStored += 1
                 return
             }
-            batch.rejects.append(Reject(
-                path: path, line: lineNumber, offset: offset, code: DecodeError.Code.lineTooLong.rawValue,
-                reason: "line_too_long: \(length) bytes, over the \(options.maxLineLength)-byte bound",
-                raw: prefix, rawLength: length))
+            reject(DecodeError.Code.lineTooLong.rawValue) {
+                Reject(
+                    path: path, line: lineNumber, offset: offset, code: DecodeError.Code.lineTooLong.rawValue,
+                    reason: "line_too_long: \(length) bytes, over the \(options.maxLineLength)-byte bound",
+                    raw: prefix, rawLength: length)
+            }
             checkpoint.offset = offset + Int64(length) + 1
             checkpoint.lines = lineNumber
+        }
+    }
+
+    /// Counts a reject, and keeps it whole while its reason has room in this run.
+    private func reject(_ code: String, _ make: () -> Reject) {
+        let kept = keptByReason[code, default: 0]
+        if kept < Rejects.keptPerReason {
+            keptByReason[code] = kept + 1
+            batch.rejects.add(make())
+        } else {
+            batch.rejects.count(code)
         }
     }
 
@@ -182,10 +200,12 @@ final class DecodingStage: @unchecked Sendable {
             batch.records.append(try bytes.withUnsafeBufferPointer { b throws(DecodeError) in try decoder.decode(b) })
         } catch {
             let code = batch.error == nil ? error.code.rawValue : DecodeError.Code.truncated.rawValue
-            batch.rejects.append(Reject(
-                path: path, line: lineNumber, offset: offset, code: code,
-                reason: "last line has no newline; " + error.description,
-                raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: framer.pending))
+            reject(code) {
+                Reject(
+                    path: path, line: lineNumber, offset: offset, code: code,
+                    reason: "last line has no newline; " + error.description,
+                    raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: framer.pending)
+            }
         }
         checkpoint.offset = offset + Int64(framer.pending)
         checkpoint.lines = lineNumber

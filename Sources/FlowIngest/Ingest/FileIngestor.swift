@@ -36,6 +36,8 @@ public final class FileIngestor {
         public var linesRead: Int64 = 0
         public var stored: Int64 = 0
         public var rejected: Int64 = 0
+        /// Rejected lines by reason code (kept whole in the store or only counted).
+        public var rejectedByReason: [String: Int64] = [:]
         /// Lines skipped because an earlier run stored them.
         public var alreadyStored: Int64 = 0
         /// Bytes of an unfinished last line left for a later run.
@@ -64,7 +66,7 @@ public final class FileIngestor {
     /// found with one `stat` instead of an open, a read and a query (a log host lists hundreds of finished files a
     /// poll). A compressed file too fresh to be marked complete then (`awaitsSettling`) is read once more when it
     /// has settled, which marks it complete.
-    private var finished: [String: (state: FileState, awaitsSettling: Bool)] = [:]
+    private var finished: [String: (state: FileState, awaitsSettling: Bool, offset: Int64)] = [:]
 
     public init(store: any FlowStorage, options: Options = Options()) {
         self.store = store
@@ -87,6 +89,7 @@ public final class FileIngestor {
         let state = FileState(path: path)
         if let state, let seen = finished[path], seen.state == state, !(seen.awaitsSettling && state.settled) {
             result.unchanged = true
+            result.offset = seen.offset
             return result
         }
         // The identity and the lines come from the same open file: the path may name another file a moment later
@@ -99,7 +102,7 @@ public final class FileIngestor {
         result.offset = previous?.offset ?? 0
         if previous?.complete == true {
             result.alreadyStored = previous?.lines ?? 0
-            remember(state, path, awaitsSettling: false)
+            remember(state, path, awaitsSettling: false, offset: result.offset)
             return result
         }
         handedOver = true
@@ -144,9 +147,10 @@ public final class FileIngestor {
                 }
             }
             result.stored += Int64(batch.records.count)
-            result.rejected += Int64(batch.rejects.count)
+            result.rejected += batch.rejects.total
+            result.rejectedByReason.merge(batch.rejects.counts, uniquingKeysWith: +)
             decoding.recycled.withLock { $0.append(batch.records) }
-            result.linesRead += Int64(batch.records.count + batch.rejects.count)
+            result.linesRead += Int64(batch.records.count) + batch.rejects.total
             result.alreadyStored += batch.alreadyStored
             result.bytes = batch.bytes
             result.offset = batch.checkpoint.offset
@@ -159,15 +163,15 @@ public final class FileIngestor {
         }
         if let complete = finishedRead {
             // Not complete though settled already (an unterminated last line): reading it again would not help.
-            remember(state, path, awaitsSettling: compression != .none && !complete && state?.settled == false)
+            remember(state, path, awaitsSettling: compression != .none && !complete && state?.settled == false, offset: result.offset)
         }
         return result
     }
 
-    private func remember(_ state: FileState?, _ path: String, awaitsSettling: Bool) {
+    private func remember(_ state: FileState?, _ path: String, awaitsSettling: Bool, offset: Int64) {
         guard let state else { return }
         if finished.count >= 10_000 { finished.removeAll() }
-        finished[path] = (state, awaitsSettling)
+        finished[path] = (state, awaitsSettling, offset)
     }
 
     /// The file whose identity was just taken, ready to be read from its start, or `nil` when it is gone. Takes over

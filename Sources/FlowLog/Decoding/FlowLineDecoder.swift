@@ -38,7 +38,6 @@ public struct FlowLineDecoder {
                     let name = key ?? String(decoding: UnsafeBufferPointer(start: c.base + ks, count: ke - ks), as: UTF8.self)
                     let r = try c.skipValue(depth: 1)
                     let raw = String(decoding: UnsafeBufferPointer(start: c.base + r.lowerBound, count: r.count), as: UTF8.self)
-                    record.extra.removeAll { $0.key == name }
                     record.extra.append(ExtraField(key: name, rawJSON: raw))
                 }
                 c.skipWhitespace()
@@ -49,7 +48,19 @@ public struct FlowLineDecoder {
         }
         c.skipWhitespace()
         if !c.atEnd { throw DecodeError(.invalidJSON, "unexpected text after the object", at: c.pos) }
+        if record.extra.count > 1 { record.extra = Self.lastOfEachKey(record.extra) }
         return record
+    }
+
+    /// Unknown keys with duplicates removed, the last value of each kept where it stood: one pass with a set,
+    /// so a line of many unknown keys costs linear time (a search per key would be quadratic).
+    static func lastOfEachKey(_ fields: [ExtraField]) -> [ExtraField] {
+        var seen = Set<String>(minimumCapacity: fields.count)
+        var kept: [ExtraField] = []
+        kept.reserveCapacity(fields.count)
+        for f in fields.reversed() where seen.insert(f.key).inserted { kept.append(f) }
+        if kept.count == fields.count { return fields }
+        return kept.reversed()
     }
 
     /// Decodes a line given as bytes.

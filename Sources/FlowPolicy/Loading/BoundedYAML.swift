@@ -29,6 +29,11 @@ public enum BoundedYAML {
         } catch let e as Failure {
             throw e
         } catch let e as YamlError {
+            if case .duplicatedKeysInMapping(let keys, let context) = e {
+                let key = keys.first ?? "?"
+                let at = secondLine(of: key, in: text) ?? context.mark.line
+                throw Failure(line: at, message: "invalid YAML: duplicate key '\(key)' (keys of a mapping must be unique)")
+            }
             throw Failure(line: line(of: e), message: "invalid YAML: \(e)")
         } catch {
             throw Failure(line: 0, message: "invalid YAML: \(error)")
@@ -61,6 +66,24 @@ public enum BoundedYAML {
                 }
             }
         }
+    }
+
+    /// The 1-based line where `key` is written a second time as a block mapping key (`key:` or `- key:` at the
+    /// start of a line), the duplicate libyaml refused; `nil` when it is not written that way (flow style).
+    static func secondLine(of key: String, in text: String) -> Int? {
+        var seen = 0
+        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            var rest = line.drop { $0 == " " }
+            if rest.hasPrefix("- ") { rest = rest.dropFirst(2).drop { $0 == " " } }
+            for quote in ["", "'", "\""] where rest.hasPrefix(quote + key + quote) {
+                let after = rest.dropFirst(key.count + 2 * quote.count).drop { $0 == " " }
+                if after.hasPrefix(":") {
+                    seen += 1
+                    if seen == 2 { return i + 1 }
+                }
+            }
+        }
+        return nil
     }
 
     /// The line a Yams error points at (1-based), or 0.

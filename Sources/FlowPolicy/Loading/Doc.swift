@@ -50,12 +50,24 @@ struct Doc {
 
     func int(_ key: String) throws(PolicyLoadError) -> Int? {
         guard let v = mapping?[key] else { return nil }
-        return v.int
+        guard let i = v.int else { throw error("\(key) must be an integer", at: v) }
+        return i
     }
 
+    /// A port number as Calico accepts it: an integer from 0 to 65535.
+    func port(_ key: String) throws(PolicyLoadError) -> Int? {
+        guard let n = try int(key) else { return nil }
+        guard Self.portRange.contains(Int64(n)) else { throw error("\(key) \(n) is not a port (0-65535)", at: mapping?[key]) }
+        return n
+    }
+
+    static let portRange: ClosedRange<Int64> = 0...65535
+
+    /// A finite number (an `order`: NaN or infinity would make policy order undefined, and Calico refuses them).
     func double(_ key: String) throws(PolicyLoadError) -> Double? {
         guard let v = mapping?[key] else { return nil }
         guard let d = v.float ?? v.int.map(Double.init) else { throw error("\(key) must be a number", at: v) }
+        guard d.isFinite else { throw error("\(key) must be a finite number, not \(v.string ?? "\(d)")", at: v) }
         return d
     }
 
@@ -120,16 +132,39 @@ struct Doc {
         for item in seq {
             guard case .scalar(let s) = item else { throw error("\(key) must hold ports", at: item) }
             let text = s.string
-            let parts = text.split(separator: ":")
+            let parts = text.split(separator: ":", omittingEmptySubsequences: false)
             if let n = Int64(text) {
+                guard Self.portRange.contains(n) else { throw error("\(key): \(n) is not a port (0-65535)", at: item) }
                 out.append(.range(n, n))
             } else if parts.count == 2, let lo = Int64(parts[0]), let hi = Int64(parts[1]) {
+                guard Self.portRange.contains(lo), Self.portRange.contains(hi), lo <= hi else {
+                    throw error("\(key): \(text) is not a port range (low:high, both 0-65535, low first)", at: item)
+                }
                 out.append(.range(lo, hi))
-            } else {
+            } else if Self.isPortName(text) {
                 out.append(.named(text))
+            } else {
+                throw error("\(key): \(text) is neither a port, a range low:high nor a port name", at: item)
             }
         }
         return out
+    }
+
+    /// A named port as Kubernetes and Calico accept one (IANA service name): 1-15 lowercase letters, digits and
+    /// single inner hyphens, with at least one letter.
+    static func isPortName(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard (1...15).contains(b.count), b.first != UInt8(ascii: "-"), b.last != UInt8(ascii: "-") else { return false }
+        var letter = false
+        for (i, c) in b.enumerated() {
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"): letter = true
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): break
+            case UInt8(ascii: "-"): if b[i - 1] == UInt8(ascii: "-") { return false }
+            default: return false
+            }
+        }
+        return letter
     }
 
     /// FelixConfiguration failsafe lists as `proto:port`.
@@ -137,7 +172,7 @@ struct Doc {
         guard let list = try children(key) else { return nil }
         var out: [String] = []
         for item in list {
-            guard let port = try item.int("port") else { throw item.error("\(key) entries need a port") }
+            guard let port = try item.port("port") else { throw item.error("\(key) entries need a port") }
             out.append("\((try item.string("protocol") ?? "tcp").lowercased()):\(port)")
         }
         return out

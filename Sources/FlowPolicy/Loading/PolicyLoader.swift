@@ -18,10 +18,16 @@ public struct PolicyLoader {
         } catch {
             throw PolicyLoadError(file: file, line: error.line, error.message)
         }
+        var resources = 0
         for node in nodes {
             if case .mapping(let m) = node, m.isEmpty { continue }
+            if case .scalar(let s) = node, s.string.isEmpty || s.tag.description.hasSuffix("null") { continue }
             try document(Doc(node, file: file))
+            resources += 1
         }
+        // An empty file is a mistake (a wrong path, a failed `kubectl get > file`), not a set of no policies: with
+        // nothing to enforce, a simulation would say READY.
+        guard resources > 0 else { throw PolicyLoadError(file: file, line: 1, "holds no Calico resources (the file is empty)") }
     }
 
     // MARK: Documents
@@ -176,8 +182,10 @@ public struct PolicyLoader {
                     try p.check(["protocol", "port", "endPort"])
                     let proto = try p.string("protocol") ?? "TCP"
                     var m: [PortMatch] = []
-                    if let n = try p.int("port") {
-                        m = [.range(Int64(n), Int64(try p.int("endPort") ?? n))]
+                    if let n = try p.port("port") {
+                        let end = try p.port("endPort") ?? n
+                        guard end >= n else { throw p.error("endPort \(end) is below port \(n)") }
+                        m = [.range(Int64(n), Int64(end))]
                     } else if let named = try p.string("port") {
                         m = [.named(named)]
                     }

@@ -28,6 +28,12 @@ public enum SQLValue: Sendable, Equatable, CustomStringConvertible {
     case blob([UInt8])
     case null
 
+    /// The text of a `.text` value, else `nil`.
+    public var text: String? {
+        if case .text(let s) = self { return s }
+        return nil
+    }
+
     public var description: String {
         switch self {
         case .int(let v): return String(v)

@@ -87,6 +87,11 @@ public enum FieldCatalogue {
         if let target = aliases[name] { return byName[target] }
         if name.hasPrefix("extra."), name.count > 6 {
             let key = String(name.dropFirst(6))
+            // The key becomes a JSON path inside SQL text: quotes, backslashes and control characters are
+            // refused (no flow-log key has them), so a name can never close the path or the literal.
+            guard !key.unicodeScalars.contains(where: { $0 == "\"" || $0 == "'" || $0 == "\\" || $0.value < 0x20 }) else {
+                return nil
+            }
             return Field(name, .keyword, .extra(key), "Unknown key kept from the line.", example: "")
         }
         return nil

@@ -388,29 +388,32 @@ public struct ReadinessAnalyzer {
     }
 
     func dictionaries() throws -> Names {
-        try store.read { db in
-            var n = Names()
-            for row in try Row.fetchAll(
-                db, sql: "SELECT e.id, e.type, e.namespace, e.name_aggr, l.labels FROM endpoint e LEFT JOIN label_set l ON l.id = e.labels_id")
-            {
-                let labels = (row[4] as String?).flatMap(StoredJSON.strings) ?? []
-                n.endpoints[row[0]] = EndpointRef(
-                    type: row[1] ?? "-", namespace: row[2] ?? "-", name: row[3] ?? "-", labels: StableLabels.filter(labels))
-                n.fullLabels[row[0]] = labels
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT id, namespace, name, port_name FROM service") {
-                let ns: String? = row[1], name: String? = row[2], port: String? = row[3]
-                if let port { n.servicePortNames[row[0]] = port }
-                if let name, name != "-" {
-                    n.services[row[0]] = "\(ns ?? "-")/\(name)" + ((port.map { $0 == "-" ? "" : ":" + $0 }) ?? "")
-                }
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT id, name FROM host") { n.hosts[row[0]] = row[1] }
-            for row in try Row.fetchAll(db, sql: "SELECT id, items FROM string_list") {
-                n.lists[row[0]] = StoredJSON.strings(row[1]) ?? []
-            }
-            return n
+        var n = Names()
+        // Names through the store's NUL-safe reads: a namespace or name is shown whole.
+        for row in try store.values(
+            "SELECT e.id, e.type, e.namespace, e.name_aggr, l.labels FROM endpoint e LEFT JOIN label_set l ON l.id = e.labels_id")
+        {
+            guard case .int(let id) = row[0] else { continue }
+            let labels = row[4].text.flatMap(StoredJSON.strings) ?? []
+            n.endpoints[id] = EndpointRef(
+                type: row[1].text ?? "-", namespace: row[2].text ?? "-", name: row[3].text ?? "-", labels: StableLabels.filter(labels))
+            n.fullLabels[id] = labels
         }
+        for row in try store.values("SELECT id, namespace, name, port_name FROM service") {
+            guard case .int(let id) = row[0] else { continue }
+            let ns = row[1].text, name = row[2].text, port = row[3].text
+            if let port { n.servicePortNames[id] = port }
+            if let name, name != "-" {
+                n.services[id] = "\(ns ?? "-")/\(name)" + ((port.map { $0 == "-" ? "" : ":" + $0 }) ?? "")
+            }
+        }
+        for row in try store.values("SELECT id, name FROM host") {
+            if case .int(let id) = row[0], let name = row[1].text { n.hosts[id] = name }
+        }
+        for row in try store.values("SELECT id, items FROM string_list") {
+            if case .int(let id) = row[0] { n.lists[id] = row[1].text.flatMap(StoredJSON.strings) ?? [] }
+        }
+        return n
     }
 
     private func hostEvidence(_ hosts: [Int64: String]) throws -> [ReadinessReport.HostEvidence] {

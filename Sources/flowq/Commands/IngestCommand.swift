@@ -45,7 +45,7 @@ struct IngestCommand: ParsableCommand {
         let store = try SQLiteStore(path: db)
         let ingestor = FileIngestor(
             store: store, options: .init(host: host, maxLineLength: maxLineLength))
-        var read: Int64 = 0, stored: Int64 = 0, rejected: Int64 = 0, skipped: Int64 = 0, bytes: Int64 = 0
+        var read: Int64 = 0, stored: Int64 = 0, rejected: Int64 = 0, byReason: [String: Int64] = [:], skipped: Int64 = 0, bytes: Int64 = 0
         var failures = 0
         var lastProgress = Date()
         let tty = Terminal.stderrIsTTY
@@ -61,6 +61,7 @@ struct IngestCommand: ParsableCommand {
                 read += r.linesRead
                 stored += r.stored
                 rejected += r.rejected
+                byReason.merge(r.rejectedByReason, uniquingKeysWith: +)
                 skipped += r.alreadyStored
                 bytes += r.bytes
                 if let e = r.error {
@@ -82,7 +83,10 @@ struct IngestCommand: ParsableCommand {
                 + (skipped > 0 ? ", \(skipped) already stored" : "")
                 + String(format: " in %.2f s (%.0f lines/s, %.1f MB/s)", seconds, rate, Double(bytes) / seconds / 1_048_576))
         if rejected > 0 {
-            print("rejected lines are in the `reject` table: sqlite3 \(db) 'SELECT path, line, offset, reason FROM reject'")
+            print("rejected by reason: " + byReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+            print(
+                "the first \(Rejects.keptPerReason) of each reason per file are in the `reject` table, all are counted in `reject_count`: "
+                    + "sqlite3 \(db) 'SELECT path, line, offset, reason FROM reject'")
         }
         if failures > 0 { throw ExitCode(2) }
         if strict && rejected > 0 { throw ExitCode(1) }
