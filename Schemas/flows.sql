@@ -1,4 +1,4 @@
--- flowq SQLite schema, version 3: what the migrations "v1", "v2" and "v3" in Sources/FlowStore/Schema.swift make;
+-- flowq SQLite schema, version 4: what the migrations "v1" to "v4" in Sources/FlowStore/Schema*.swift make;
 -- a test checks that this file and the migrated schema are the same.
 
 -- Dictionaries: flow metadata is repetitive, so repeated values are stored once and referenced by id.

@@ -96,19 +96,31 @@ struct Dictionaries {
         return id
     }
 
+    /// A label set, stored in ``CanonicalOrder`` (whatever order the line gave).
     mutating func labelSet(_ labels: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
-        try Self.list(labels, &labelsByAddress, &labelSets, &added.labelSets, table: "label_set", column: "labels", limit, db)
+        try Self.list(
+            labels, &labelsByAddress, &labelSets, &added.labelSets, table: "label_set", column: "labels", limit, db,
+            canonical: CanonicalOrder.set)
     }
 
+    /// An ordered list of strings (process arguments), stored as given.
     mutating func stringList(_ items: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
-        try Self.list(items, &listsByAddress, &lists, &added.lists, table: "string_list", column: "items", limit, db)
+        try Self.list(items, &listsByAddress, &lists, &added.lists, table: "string_list", column: "items", limit, db) { $0 }
+    }
+
+    /// A line's `dest_domains`, a set: stored in ``CanonicalOrder``. Shares `string_list` with ordered lists (a row
+    /// holds one order of its items, so an ordered list equal to a sorted set is the same row).
+    mutating func domains(_ items: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
+        let canonical = CanonicalOrder.set(items)
+        return try stringList(canonical, db, &added)
     }
 
     /// The id of a list of strings stored as a JSON array in `table.column`: by storage address, by value, then
     /// from (or into) the table.
     private static func list(
         _ items: [String], _ byAddress: inout [Int: ([String], Int64)], _ byValue: inout [[String]: Int64],
-        _ added: inout [[String]], table: String, column: String, _ limit: Int, _ db: Database
+        _ added: inout [[String]], table: String, column: String, _ limit: Int, _ db: Database,
+        canonical: ([String]) -> [String]
     ) throws -> Int64 {
         let addr = address(items)
         if let (cached, id) = byAddress[addr], cached == items { return id }
@@ -117,7 +129,7 @@ struct Dictionaries {
             byAddress[addr] = (items, id)
             return id
         }
-        let id = try findOrInsert(db, table: table, column: column, value: JSONText.array(items, numeric: false))
+        let id = try findOrInsert(db, table: table, column: column, value: JSONText.array(canonical(items), numeric: false))
         bounded(&byValue, limit: limit)
         byValue[items] = id
         added.append(items)
@@ -178,20 +190,26 @@ struct Dictionaries {
             tracesByAddress[addr] = (p, id)
             return id
         }
-        let json = Self.policiesJSON(p)
-        let id: Int64
-        if let found = try Int64.fetchOne(db, sql: "SELECT id FROM policy_trace WHERE policies = ?", arguments: [json]) {
-            id = found
-        } else {
-            try db.execute(
-                sql: "INSERT INTO policy_trace (policies, all_view) VALUES (?, ?)",
-                arguments: [json, JSONText.array(p.allView, numeric: false)])
-            id = db.lastInsertedRowID
-            try Self.insertHits(p, traceID: id, db)
-        }
+        // Stored in index order: the same hits logged in any order are one trace.
+        let id = try Self.storeTrace(p.canonical, db)
         Self.bounded(&traces, limit: limit / 5)
         traces[p] = id
         added.traces.append(p)
+        return id
+    }
+
+    /// The id of a canonical trace, inserted with its hits if new.
+    static func storeTrace(_ c: PolicyLists, _ db: Database) throws -> Int64 {
+        let json = policiesJSON(c)
+        if let found = try RawStatement(db, "SELECT id FROM policy_trace WHERE policies = ?", [.text(json)]).firstInt() {
+            return found
+        }
+        try RawStatement(
+            db, "INSERT INTO policy_trace (policies, all_view) VALUES (?, ?)",
+            [.text(json), .text(JSONText.array(c.allView, numeric: false))]
+        ).run()
+        let id = db.lastInsertedRowID
+        try insertHits(c, traceID: id, db)
         return id
     }
 
@@ -210,7 +228,7 @@ struct Dictionaries {
     }
 
     /// Stores every hit of a new trace, parsed into structure.
-    private static func insertHits(_ p: PolicyLists, traceID: Int64, _ db: Database) throws {
+    static func insertHits(_ p: PolicyLists, traceID: Int64, _ db: Database) throws {
         let stmt = try db.makeStatement(
             sql: """
                 INSERT INTO policy_hit (trace_id, list, position, raw, idx, tier, kind, namespace, name, action,

@@ -266,7 +266,7 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
             int(record.pointee[.sourcePort])
             text(record.pointee[.destIP])
             text(record.pointee[.destName])
-            let domainsID = try record.pointee[.destDomains].map { try dictionaries.stringList($0, db, &added) }
+            let domainsID = try record.pointee[.destDomains].map { try dictionaries.domains($0, db, &added) }
             int(domainsID)
             rollup.add(record.pointee, conn: connID, domains: domainsID)
             text(record.pointee[.natOutgoingPorts].map { JSONText.array($0, numeric: true) })

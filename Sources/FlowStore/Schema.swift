@@ -14,11 +14,14 @@ public enum Schema {
         m.registerMigration("v3") { db in
             try db.execute(sql: v3DDL)
         }
+        m.registerMigration("v4") { db in
+            try canonicalOrder(db)
+        }
         return m
     }
 
     /// The newest version's identifier.
-    public static let currentVersion = "v3"
+    public static let currentVersion = "v4"
 
     /// Migration "v2": time is found through `flow_span` (one row per stored batch) instead of an index on every
     /// line's `start_time`, which cost about 10% of ingest. Existing lines get spans of 8,192 ids.

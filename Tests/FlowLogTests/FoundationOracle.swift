@@ -24,19 +24,25 @@ enum FoundationOracle {
                 r[k] = n.int64Value
             } else if let k = ListKey.allCases.first(where: { $0.jsonKey == key }) {
                 if value is NSNull { continue }
-                r[k] = try strings(value, numeric: k.isNumeric)
+                let items = try strings(value, numeric: k.isNumeric)
+                r[k] = k == .destDomains ? items.sorted() : items
             } else if key == "source_labels" || key == "dest_labels" {
                 if value is NSNull { continue }
                 guard let d = value as? [String: Any] else { throw WrongType() }
                 let labels = try d["labels"].map { $0 is NSNull ? [] : try strings($0, numeric: false) } ?? []
-                if key == "source_labels" { r.sourceLabels = labels } else { r.destLabels = labels }
+                if key == "source_labels" { r.sourceLabels = labels.sorted() } else { r.destLabels = labels.sorted() }
             } else if key == "policies" {
                 if value is NSNull { continue }
                 guard let d = value as? [String: Any] else { throw WrongType() }
                 var p = PolicyLists()
                 for list in TraceList.allCases {
                     guard let v = d[list.rawValue], !(v is NSNull) else { continue }
-                    p[list] = try strings(v, numeric: false)
+                    // Index order (written independently of CanonicalOrder): the number before the first `|`, then
+                    // the text; hits without a number last.
+                    p[list] = try strings(v, numeric: false).sorted { a, b in
+                        let ia = index(a), ib = index(b)
+                        return ia != ib ? ia < ib : a < b
+                    }
                 }
                 r.policies = p
             } else {
@@ -45,6 +51,31 @@ enum FoundationOracle {
         }
         r.extra.sort { $0.key < $1.key }
         return r
+    }
+
+    /// A record with its map-built lists in the decoder's order (the same rules as in ``record(_:)``).
+    static func canonical(_ r: FlowRecord) -> FlowRecord {
+        var c = r
+        c.sourceLabels = r.sourceLabels?.sorted()
+        c.destLabels = r.destLabels?.sorted()
+        c[.destDomains] = r[.destDomains]?.sorted()
+        if var p = r.policies {
+            for list in TraceList.allCases {
+                p[list] = p[list]?.sorted { a, b in
+                    let ia = index(a), ib = index(b)
+                    return ia != ib ? ia < ib : a < b
+                }
+            }
+            c.policies = p
+        }
+        return c
+    }
+
+    /// 1 to 18 ASCII digits before the first `|` (or the end), else last.
+    static func index(_ hit: String) -> Int {
+        let digits = hit.utf8.prefix { $0 != UInt8(ascii: "|") }
+        guard (1...18).contains(digits.count), digits.allSatisfy({ (48...57).contains($0) }) else { return Int.max }
+        return Int(String(decoding: digits, as: UTF8.self))!
     }
 
     static func strings(_ v: Any, numeric: Bool) throws -> [String] {

@@ -3,7 +3,8 @@
 /// Accepts: every key of `JSONOutput` and Linseed's `FlowLog`; `null` vs `[]` lists; missing keys;
 /// `policies: null`; fluentd's `host` and `@timestamp`; unknown keys (kept raw in ``FlowRecord/extra``).
 /// Rejects, with a ``DecodeError``: invalid JSON or UTF-8, a line that is not an object, and known keys
-/// of the wrong type. Duplicate keys: the last one wins, as in Go and JavaScript.
+/// of the wrong type. Duplicate keys: the last one wins, as in Go and JavaScript. Lists Felix builds from maps
+/// (policy hits, `dest_domains`, labels) come out in ``CanonicalOrder``.
 ///
 /// Keeps a bounded pool of the values it decoded (``InternPool``), so a decoder is used by one thread at a time.
 public struct FlowLineDecoder {
@@ -96,13 +97,19 @@ public struct FlowLineDecoder {
                 throw DecodeError(error.code, "\(k.jsonKey): \(error.message)", at: error.position)
             }
         case .list(let k):
+            let setLike = k == .destDomains
             record.lists[k.rawValue] = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in
-                try readList(k.jsonKey, numeric: k.isNumeric, &c)
+                let items = try readList(k.jsonKey, numeric: k.isNumeric, &c)
+                return setLike ? items.map { pool.shared(CanonicalOrder.set($0)) } : items
             }
         case .sourceLabels:
-            record.sourceLabels = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in try readLabels("source_labels", &c) }
+            record.sourceLabels = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in
+                try readLabels("source_labels", &c).map { pool.shared(CanonicalOrder.set($0)) }
+            }
         case .destLabels:
-            record.destLabels = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in try readLabels("dest_labels", &c) }
+            record.destLabels = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in
+                try readLabels("dest_labels", &c).map { pool.shared(CanonicalOrder.set($0)) }
+            }
         case .policies:
             c.skipWhitespace()
             let start = c.pos
@@ -110,7 +117,7 @@ public struct FlowLineDecoder {
             record.policies = try pool.policyLists(c.base + start, range.count) { () throws(DecodeError) in
                 var inner = c
                 inner.pos = start
-                return try readPolicies(&inner)
+                return try readPolicies(&inner).map { pool.shared($0.canonical) }
             }
         }
     }

@@ -61,6 +61,26 @@ final class InternPool {
         return (try? Self.lookup(&strings, p, n, make: make)).flatMap { $0 } ?? ""
     }
 
+    /// One instance per canonical value (see ``CanonicalOrder``): the same set logged in different orders has
+    /// different bytes, hence different slots above, but decodes to the same object, so that the store's
+    /// identity caches (by object address) hit for every order. Filled on misses only; emptied when full.
+    private var sharedLists: [[String]: [String]] = [:]
+    private var sharedPolicies: [PolicyLists: PolicyLists] = [:]
+
+    func shared(_ list: [String]) -> [String] {
+        if let s = sharedLists[list] { return s }
+        if sharedLists.count >= 4096 { sharedLists.removeAll() }
+        sharedLists[list] = list
+        return list
+    }
+
+    func shared(_ p: PolicyLists) -> PolicyLists {
+        if let s = sharedPolicies[p] { return s }
+        if sharedPolicies.count >= 4096 { sharedPolicies.removeAll() }
+        sharedPolicies[p] = p
+        return p
+    }
+
     func list(_ p: UnsafePointer<UInt8>, _ n: Int, make: () throws(DecodeError) -> [String]?) throws(DecodeError) -> [String]? {
         try Self.lookup(&lists, p, n, make: make)
     }

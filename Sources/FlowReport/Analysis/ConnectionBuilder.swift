@@ -103,10 +103,17 @@ struct ConnectionBuilder {
         if acc.service == nil { acc.service = g.serviceID.flatMap { names.services[$0] } }
         let side = acc.sides[reporter] ?? Side()
         acc.sides[reporter] = side
+        // Ties are broken on the text (the reason, then the deciding hit), never on the order rows arrive in: the
+        // same lines give the same report whatever their ids (a migrated store, another backend).
         if category == .unknown {
-            side.unknownReason = side.unknownReason ?? reason
+            if let reason, side.unknownReason.map({ reason < $0 }) ?? true { side.unknownReason = reason }
         } else if category != .unaffected || side.decided != nil {
-            if side.decided.map({ category < $0 }) ?? true {
+            let replaces = side.decided.map { decided in
+                category != decided
+                    ? category < decided
+                    : (reason ?? "", verdict.deciding?.raw ?? "") < (side.decidedReason ?? "", side.decidedHit?.raw ?? "")
+            }
+            if replaces ?? true {
                 side.decided = category
                 side.decidedHit = verdict.deciding
                 side.decidedReason = reason
@@ -211,7 +218,7 @@ struct ConnectionBuilder {
     func connections() -> [Connection] {
         byKey.values.compactMap { a -> Connection? in
             // The connection takes its most severe side: either side denying breaks it.
-            guard let worst = a.sides.values.min(by: { $0.category < $1.category }),
+            guard let worst = a.sides.sorted(by: { $0.key < $1.key }).map(\.value).min(by: { $0.category < $1.category }),
                 let cls = worst.category.classification
             else { return nil }
             let deciding = worst.category == .unknown ? nil : worst.decidedHit
