@@ -16,11 +16,24 @@ public struct SampleGenerator: Sendable {
         public var interval: Int64
         /// Add fluentd's `host` and `@timestamp` keys (as lines exported from Elasticsearch have).
         public var fluentdKeys: Bool
+        /// The order of map-built lists (policy hits, domains, labels).
+        public var shape: Shape
+        /// Application connections added to the lab's (``SampleMesh``).
+        public var connections: Int
+        /// Clusters the added connections are spread over (3 nodes each).
+        public var clusters: Int
+        /// Seconds between ReplicaSet rollouts of each added deployment (`nil`: no churn).
+        public var churn: Int64?
 
         public init(
             lines: Int, era: Era = .v2, seed: UInt64 = 1, start: Int64 = 1_795_392_000, span: Int64 = 26 * 3600,
-            interval: Int64 = 300, fluentdKeys: Bool = false
+            interval: Int64 = 300, fluentdKeys: Bool = false, shape: Shape = .felix, connections: Int = 0,
+            clusters: Int = 1, churn: Int64? = nil
         ) {
+            self.shape = shape
+            self.connections = connections
+            self.clusters = max(1, clusters)
+            self.churn = churn
             self.lines = lines
             self.era = era
             self.seed = seed
@@ -29,6 +42,15 @@ public struct SampleGenerator: Sendable {
             self.interval = interval
             self.fluentdKeys = fluentdKeys
         }
+    }
+
+    /// How map-built lists are written.
+    public enum Shape: String, Sendable, CaseIterable {
+        /// As Felix writes them: policy hits, `dest_domains` and labels in a random order on every line
+        /// (deterministic per seed), because Felix builds them from Go maps.
+        case felix
+        /// Sorted (hits by index): tidier than any real node.
+        case tidy
     }
 
     /// One generated line and the node whose Felix wrote it.
@@ -48,6 +70,9 @@ public struct SampleGenerator: Sendable {
     public func generate(_ body: (Line) throws -> Void) rethrows {
         let cfg = configuration
         var rng = SplitMix64(seed: cfg.seed)
+        // The order of lists is drawn from its own sequence: the tidy and the felix shape of one seed hold the same
+        // lines, only their lists' order differs.
+        var orderRNG = SplitMix64(seed: cfg.seed ^ 0x5EED_0F0D_E125_7A11)
         let conns = SampleCluster.connections
         var cumulative: [Int] = []
         var total = 0
@@ -55,16 +80,27 @@ public struct SampleGenerator: Sendable {
             total += c.weight
             cumulative.append(total)
         }
+        let labTotal = total
+        let mesh = SampleMesh(count: cfg.connections, clusters: cfg.clusters, churn: cfg.churn, seed: cfg.seed)
+        total += cfg.connections
         let omit: Set<String> = cfg.era == .v0 || cfg.era == .v1a
             ? ["transit_bytes_in", "transit_bytes_out", "transit_packets_in", "transit_packets_out"] : []
         let encoder = FlowLineEncoder(style: .felix, omitting: omit)
         let n = max(cfg.lines, 1)
         for i in 0..<cfg.lines {
             let pick = Int(rng.next() % UInt64(total))
-            var idx = 0
-            while cumulative[idx] <= pick { idx += 1 }
-            let conn = conns[idx]
             let t = cfg.start + Int64(Double(i) / Double(n) * Double(cfg.span))
+            let conn: SampleConnection
+            var meshNodes: (String, String)?
+            if pick < labTotal {
+                var idx = 0
+                while cumulative[idx] <= pick { idx += 1 }
+                conn = conns[idx]
+            } else {
+                let (c, srcNode, dstNode) = mesh.connection(pick - labTotal, at: t)
+                conn = c
+                meshNodes = (srcNode, dstNode)
+            }
             let startTime = t - t % cfg.interval
             let srcSide: Bool
             if conn.src.type == "net" {
@@ -74,8 +110,9 @@ public struct SampleGenerator: Sendable {
             } else {
                 srcSide = rng.next() & 1 == 0
             }
-            let record = line(conn, srcSide: srcSide, startTime: startTime, rng: &rng)
-            let node = SampleCluster.nodes[(srcSide ? conn.src.node : conn.dst.node) ?? 0]
+            var record = line(conn, srcSide: srcSide, startTime: startTime, rng: &rng)
+            if cfg.shape == .felix { Self.shuffleMapLists(&record, &orderRNG) }
+            let node = meshNodes.map { srcSide ? $0.0 : $0.1 } ?? SampleCluster.nodes[(srcSide ? conn.src.node : conn.dst.node) ?? 0]
             var r = record
             if cfg.fluentdKeys {
                 r[.host] = node
@@ -164,6 +201,22 @@ public struct SampleGenerator: Sendable {
         r[.tcpLostPackets] = 0
         r[.tcpUnrecoveredTo] = 0
         return r
+    }
+
+    /// Puts the policy hits, domains and labels in a random order, as Felix's map iteration does.
+    static func shuffleMapLists(_ r: inout FlowRecord, _ rng: inout SplitMix64) {
+        func shuffled(_ list: [String]?) -> [String]? {
+            guard var a = list, a.count > 1 else { return list }
+            for i in stride(from: a.count - 1, to: 0, by: -1) { a.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            return a
+        }
+        if var p = r.policies {
+            for list in TraceList.allCases { p[list] = shuffled(p[list]) }
+            r.policies = p
+        }
+        r[.destDomains] = shuffled(r[.destDomains])
+        r.sourceLabels = shuffled(r.sourceLabels)
+        r.destLabels = shuffled(r.destLabels)
     }
 
     private func suffix(_ rng: inout SplitMix64) -> String {

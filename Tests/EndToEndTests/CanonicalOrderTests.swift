@@ -7,42 +7,47 @@ import Testing
 @Suite struct CanonicalOrderTests {
     func flowq(_ args: [String], cwd: String) throws -> ProcessResult { try run(CLITests.flowq, args, cwd: cwd) }
 
-    /// The tidy counterpart of `Tests/Fixtures/v3-store/lines`: the first 100 lines of each SampleLogs file.
-    func tidyCopy(into dir: TempDir) throws -> String {
-        let messy = MigrationTests.fixture.appendingPathComponent("lines")
-        let files = FileManager.default.enumerator(atPath: messy.path)!.compactMap { $0 as? String }.filter { $0.hasSuffix(".log") }
-        #expect(files.count == 6)
-        for f in files {
-            let text = try String(contentsOfFile: Repo.sampleLogs("cluster") + "/" + f, encoding: .utf8)
-            let head = text.split(separator: "\n").prefix(100).joined(separator: "\n") + "\n"
-            try dir.write("tidy/" + f, head)
+    /// The same lines in both shapes (`flowq sample --shape tidy|felix` with one seed differ only in list order),
+    /// in two eras: v1-a (`all_policies`) and v2 (enforced and pending lists).
+    func copies(in dir: TempDir) throws {
+        for shape in ["tidy", "felix"] {
+            for (era, seed) in [("v1-a", "3"), ("v2", "2")] {
+                let r = try flowq(
+                    ["sample", "--era", era, "--lines", "600", "--seed", seed, "--shape", shape, "--hours", "6",
+                     "--out", dir.file("\(shape)/\(era).log")], cwd: dir.path)
+                #expect(r.status == 0, "\(r.stderr)")
+            }
         }
-        return dir.file("tidy")
+        let tidy = try String(contentsOfFile: dir.file("tidy/v2.log"), encoding: .utf8)
+        let felix = try String(contentsOfFile: dir.file("felix/v2.log"), encoding: .utf8)
+        #expect(tidy != felix && tidy.count == felix.count, "the shapes differ in order only")
     }
 
     @Test func messyAndTidyCopiesGiveTheSameAnswers() throws {
         let dir = TempDir()
-        let tidy = try tidyCopy(into: dir)
-        #expect(try flowq(["ingest", tidy, "--db", "tidy.db"], cwd: dir.path).status == 0)
-        #expect(try flowq(["ingest", MigrationTests.fixture.appendingPathComponent("lines").path, "--db", "messy.db"], cwd: dir.path).status == 0)
+        try copies(in: dir)
+        for shape in ["tidy", "felix"] {
+            #expect(try flowq(["ingest", shape, "--db", "\(shape).db"], cwd: dir.path).status == 0)
+        }
         var answers: [String: [String]] = [:]
-        for db in ["tidy.db", "messy.db"] {
+        for db in ["tidy.db", "felix.db"] {
             for q: [String] in [
-                ["query", "", "--format", "ndjson", "--limit", "1000"],
+                ["query", "", "--format", "ndjson", "--limit", "2000"],
                 ["query", "policies:{all_policies: *staged\\:default-deny*} and action: \"allow\"", "--count"],
-                ["query", "dest_domains:api.github.com", "--format", "ndjson", "--fields", "dest_domains,policies.all_policies"],
+                ["query", "dest_domains:quay.io", "--format", "ndjson", "--fields", "dest_domains,policies.all_policies"],
                 ["query", "", "--group-by", "source_name_aggr,dest_name_aggr,dest_port", "--format", "json"],
-                ["report", "--format", "json"],
+                ["report", "--format", "json", "--min-window", "1h"],
             ] {
                 let r = try flowq(q + ["--db", db], cwd: dir.path)
                 answers[db, default: []].append(r.stdout.split(separator: "\n").filter { !$0.contains("\"generated") }.joined(separator: "\n"))
             }
         }
-        #expect(answers["tidy.db"] == answers["messy.db"])
+        #expect(answers["tidy.db"] == answers["felix.db"])
+        #expect(answers["tidy.db"]?.first?.split(separator: "\n").count == 1200)
         let tables = "SELECT count(*) FROM policy_trace; SELECT count(*) FROM conn; SELECT count(*) FROM label_set; SELECT count(*) FROM conn_hour"
         if Environment.has("sqlite3") {
             let t = try run("/usr/bin/env", ["sqlite3", dir.file("tidy.db"), tables]).stdout
-            #expect(t == (try run("/usr/bin/env", ["sqlite3", dir.file("messy.db"), tables]).stdout))
+            #expect(t == (try run("/usr/bin/env", ["sqlite3", dir.file("felix.db"), tables]).stdout))
         }
     }
 

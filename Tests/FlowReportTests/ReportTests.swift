@@ -221,7 +221,7 @@ func classes(_ r: ReadinessReport) -> [String: Classification] {
         #expect(c["ip-10-0-1-30.eu-west-1.compute.internal->pub@3.224.102.5:443"] == nil)
         // The fix is valid YAML with one document per policy, allowing summary -> database on 2379.
         let docs = try Array(Yams.load_all(yaml: r.fixYAML)).compactMap { $0 as? [String: Any] }
-        #expect(docs.count == 10)
+        #expect(docs.count == 9)
         let summary = try #require(docs.first { ($0["metadata"] as? [String: Any])?["name"] as? String == "flowq-allow-summary-7c9f8d6b5-egress" })
         let spec = try #require(summary["spec"] as? [String: Any])
         #expect(spec["selector"] as? String == "app == 'summary'")

@@ -431,7 +431,13 @@ public struct ReadinessAnalyzer {
             guard let id = row[0] as Int64? else { continue }
             byHost[id] = (row[1], row[2], row[3] ?? 0)
         }
-        return hosts.sorted(by: { $0.value < $1.value }).map { id, name in
+        // A host that no line was ever stored under (the name of a file's directory, when every line carries its
+        // own `host`) is no evidence of anything: only hosts with lines, in the window or not, are listed.
+        let withLines = Set(try store.values("SELECT DISTINCT host_id FROM conn WHERE host_id IS NOT NULL").compactMap { row -> Int64? in
+            if case .int(let id) = row[0] { return id }
+            return nil
+        })
+        return hosts.filter { withLines.contains($0.key) }.sorted(by: { $0.value < $1.value }).map { id, name in
             let (first, last, lines) = byHost[id] ?? (nil, nil, 0)
             let hours = first.flatMap { f in last.map { Double($0 - f) / 3600 } } ?? 0
             return ReadinessReport.HostEvidence(

@@ -78,3 +78,5 @@ struct TimeLength: ExpressibleByArgument, Sendable, Equatable, CustomStringConve
 
     static var defaultCompletionKind: CompletionKind { .default }
 }
+
+extension SampleGenerator.Shape: ExpressibleByArgument {}
