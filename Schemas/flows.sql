@@ -1,4 +1,4 @@
--- flowq SQLite schema, version 4: what the migrations "v1" to "v4" in Sources/FlowStore/Schema*.swift make;
+-- flowq SQLite schema, version 5: what the migrations "v1" to "v5" in Sources/FlowStore/Schema*.swift make;
 -- a test checks that this file and the migrated schema are the same.
 
 -- Dictionaries: flow metadata is repetitive, so repeated values are stored once and referenced by id.
@@ -152,6 +152,7 @@ CREATE TABLE conn_hour (
     src_ip_max TEXT,
     dst_ip_min TEXT,
     dst_ip_max TEXT,
+    packets INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (conn_id, hour, src_net_ip, dst_net_ip, loopback)
 ) WITHOUT ROWID;
 CREATE TABLE conn_domains (

@@ -85,13 +85,38 @@ extension SQLiteStore {
         }
     }
 
+    /// How many lines match a predicate over `conn c` (``QueryCompiler/compileForConnections(_:options:)``): the
+    /// sum of the matching connections' hourly roll-up, which holds every stored line exactly once.
+    public func countOverConnections(_ predicate: SQLFragment) throws -> Int64 {
+        try read { db in
+            try RawStatement(
+                db, "SELECT coalesce(sum(ch.lines), 0) FROM conn c JOIN conn_hour ch ON ch.conn_id = c.id WHERE \(predicate.sql)",
+                predicate.bindings
+            ).firstInt() ?? 0
+        }
+    }
+
+    /// ``groups(_:by:limit:)`` for a predicate over `conn c` and connection-level fields, from the roll-up.
+    public func groupsOverConnections(_ predicate: SQLFragment, by fields: [Field], limit: Int?) throws -> [GroupRow] {
+        try groups(
+            from: "\(FieldCatalogue.connectionsFrom) JOIN conn_hour ch ON ch.conn_id = c.id", predicate, by: fields,
+            sums: "sum(ch.lines), sum(ch.flows), sum(ch.bytes), sum(ch.packets)", limit: limit)
+    }
+
     /// Counts and sums of matching flows grouped by fields.
     public func groups(_ predicate: SQLFragment, by fields: [Field], limit: Int?) throws -> [GroupRow] {
+        try groups(
+            from: FieldCatalogue.readFrom, predicate, by: fields,
+            sums: "count(*), sum(COALESCE(f.num_flows, 1)), sum(COALESCE(f.bytes_in,0) + COALESCE(f.bytes_out,0)), "
+                + "sum(COALESCE(f.packets_in,0) + COALESCE(f.packets_out,0))", limit: limit)
+    }
+
+    /// Groups of `from` by the fields' values, with four sums (lines, flows, bytes, packets), largest first.
+    private func groups(from: String, _ predicate: SQLFragment, by fields: [Field], sums: String, limit: Int?) throws -> [GroupRow] {
         let keys = fields.map(\.valueSQL)
-        var sql = "SELECT " + keys.joined(separator: ", ")
-            + ", count(*), sum(f.num_flows), sum(COALESCE(f.bytes_in,0) + COALESCE(f.bytes_out,0)), "
-            + "sum(COALESCE(f.packets_in,0) + COALESCE(f.packets_out,0)) FROM \(FieldCatalogue.readFrom) WHERE \(predicate.sql)"
-            + " GROUP BY " + (1...keys.count).map(String.init).joined(separator: ", ") + " ORDER BY \(keys.count + 1) DESC"
+        var sql = "SELECT " + keys.joined(separator: ", ") + ", \(sums) FROM \(from) WHERE \(predicate.sql)"
+            + " GROUP BY " + (1...keys.count).map(String.init).joined(separator: ", ")
+            + " ORDER BY \(keys.count + 1) DESC, " + (1...keys.count).map(String.init).joined(separator: ", ")
         if let limit { sql += " LIMIT \(limit)" }
         return try read { db in
             var out: [GroupRow] = []

@@ -329,14 +329,25 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
     public func deleteFlows(startedBefore cutoff: Int64, limit: Int) throws -> Int {
         do {
             return try dbQueue.write { db in
-                // Old lines are found by id through the spans (there is no index on start_time).
+                // Old lines are found by id through the spans (there is no index on start_time). Their sums leave the
+                // hourly roll-up in the same transaction, so that answers read from it stay exact at every commit.
                 try db.execute(
                     sql: """
-                        DELETE FROM flow WHERE id IN (SELECT id FROM flow
+                        CREATE TEMP TABLE IF NOT EXISTS doomed (id INTEGER PRIMARY KEY);
+                        DELETE FROM doomed;
+                        INSERT INTO doomed SELECT id FROM flow
                             WHERE id <= (SELECT ifnull(max(last_id), 0) FROM flow_span WHERE min_start < ?)
-                            AND start_time < ? LIMIT ?)
+                            AND start_time < ? LIMIT ?;
                         """,
                     arguments: [cutoff, cutoff, limit])
+                try db.execute(
+                    sql: """
+                        UPDATE conn_hour AS ch SET lines = ch.lines - d.lines, flows = ch.flows - d.flows,
+                            bytes = ch.bytes - d.bytes, packets = ch.packets - d.packets
+                        FROM (\(Rollup.sumsOfLines(where: "f.id IN (SELECT id FROM doomed)"))) AS d WHERE \(Rollup.sameKey);
+                        DELETE FROM conn_hour WHERE lines <= 0;
+                        DELETE FROM flow WHERE id IN (SELECT id FROM doomed);
+                        """)
                 let deleted = db.changesCount
                 try db.execute(
                     sql: """

@@ -17,11 +17,16 @@ public enum Schema {
         m.registerMigration("v4") { db in
             try canonicalOrder(db)
         }
+        m.registerMigration("v5") { db in
+            try db.execute(sql: "ALTER TABLE conn_hour ADD COLUMN packets INTEGER NOT NULL DEFAULT 0")
+            try db.execute(
+                sql: "UPDATE conn_hour AS ch SET packets = d.packets FROM (\(Rollup.sumsOfLines(where: "1"))) AS d WHERE \(Rollup.sameKey)")
+        }
         return m
     }
 
     /// The newest version's identifier.
-    public static let currentVersion = "v4"
+    public static let currentVersion = "v5"
 
     /// Migration "v2": time is found through `flow_span` (one row per stored batch) instead of an index on every
     /// line's `start_time`, which cost about 10% of ingest. Existing lines get spans of 8,192 ids.

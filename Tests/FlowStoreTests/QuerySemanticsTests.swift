@@ -1,3 +1,4 @@
+import FlowIngest
 import FlowLog
 import FlowQuery
 import FlowStore
@@ -79,6 +80,41 @@ import Testing
             let got = try Self.names(store, q)
             #expect(got == expected, "query: \(q) got \(got.sorted())")
         }
+    }
+
+    /// Every connection-level query counts from the roll-up what the lines say, on this fixture and on the
+    /// sample cluster (messy lists), also while retention deletes lines chunk by chunk.
+    @Test func connectionLevelCountsEqualLineCounts() throws {
+        let (dir, store) = try Self.store()
+        var connectionLevel = 0
+        for (q, expected) in Self.cases {
+            let node = try KQLParser.parse(q)
+            guard let c = try QueryCompiler.compileForConnections(node, options: .init(now: 5_000_000)) else { continue }
+            connectionLevel += 1
+            #expect(try store.countOverConnections(c) == Int64(expected.count), "query: \(q)")
+        }
+        #expect(connectionLevel >= 15)
+        #expect(try QueryCompiler.compileForConnections(try KQLParser.parse("source_ip:10.0.0.5"), options: .init(now: 0)) == nil)
+        #expect(try QueryCompiler.compileForConnections(try KQLParser.parse("web"), options: .init(now: 0)) == nil)
+
+        let big = try SQLiteStore(path: dir.file("big.db"))
+        let ingestor = FileIngestor(store: big)
+        for f in try SourceDiscovery.files(in: [Repo.sampleLogs("cluster")]) { _ = try ingestor.ingest(path: f) }
+        let queries = ["", "action:allow", "policies.pending_policies:*deny*", "dest_port > 1000 and not proto:udp",
+                       "source_labels:{labels: app=*}", #"policies:{all_policies: *staged\:default-deny*} and action: "allow""#]
+        func check(_ when: String) throws {
+            for q in queries {
+                let node = try KQLParser.parse(q)
+                let lines = try big.count(try QueryCompiler.compile(node, options: .init(now: 0)))
+                let conns = try big.countOverConnections(try #require(try QueryCompiler.compileForConnections(node, options: .init(now: 0))))
+                #expect(lines == conns, "\(when): \(q)")
+            }
+        }
+        try check("stored")
+        // Retention at a cutoff inside an hour, in chunks: the roll-up loses exactly what is deleted.
+        while try big.deleteFlows(startedBefore: 1_795_392_000 + 7 * 3600 + 1234, limit: 97) > 0 { try check("during retention") }
+        try big.deleteRollups(endedBefore: 1_795_392_000 + 7 * 3600 + 1234)
+        try check("after retention")
     }
 
     @Test func ignoreCaseRelaxesKeywords() throws {

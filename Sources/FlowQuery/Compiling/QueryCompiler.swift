@@ -19,6 +19,10 @@ public struct QueryCompiler {
 
     let options: Options
     private var bindings: [SQLValue] = []
+    /// What connection conditions test: `f.conn_id` in a predicate over lines, `c.id` over connections.
+    private var connRef = "f.conn_id"
+    /// Whether a condition reads a per-line column (a time, an address, a counter, free text…).
+    private var touchesLines = false
 
     public init(options: Options) { self.options = options }
 
@@ -27,6 +31,16 @@ public struct QueryCompiler {
         var c = QueryCompiler(options: options)
         let sql = try c.node(node, prefix: "")
         return SQLFragment(sql, c.bindings)
+    }
+
+    /// The query as a predicate over `conn c` when it reads only connection-level fields (endpoints, port,
+    /// protocol, action, reporter, service, host, labels, policies), else `nil`: every line of a connection then
+    /// matches or none does, so counts and groups can be read from the connections' roll-up, exactly.
+    public static func compileForConnections(_ node: QueryNode, options: Options) throws(QuerySyntaxError) -> SQLFragment? {
+        var c = QueryCompiler(options: options)
+        c.connRef = "c.id"
+        let sql = try c.node(node, prefix: "")
+        return c.touchesLines ? nil : SQLFragment(sql, c.bindings)
     }
 
     // MARK: Nodes
@@ -96,7 +110,7 @@ public struct QueryCompiler {
             // Labels are nested: every condition inside must hold for one and the same label.
             let side: Side = name == "source_labels" ? .source : .dest
             let inner = try element(query)
-            return "f.conn_id IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
                 + "JOIN label_set l ON l.id = e.labels_id, json_each(l.labels) j WHERE \(inner))"
         default:
             throw QuerySyntaxError(
@@ -167,27 +181,34 @@ public struct QueryCompiler {
         _ f: Field, _ cond: (inout QueryCompiler, String) throws(QuerySyntaxError) -> String
     ) throws(QuerySyntaxError) -> String {
         switch f.storage {
-        case .column(let c): return try cond(&self, "f.\(c)")
-        case .conn(let c): return "f.conn_id IN (SELECT id FROM conn WHERE \(try cond(&self, c)))"
+        case .column(let c):
+            touchesLines = true
+            return try cond(&self, "f.\(c)")
+        case .conn(let c): return "\(connRef) IN (SELECT id FROM conn WHERE \(try cond(&self, c)))"
         case .endpoint(let side, let c):
-            return "f.conn_id IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) WHERE \(try cond(&self, "e." + c)))"
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) WHERE \(try cond(&self, "e." + c)))"
         case .service(let c):
-            return "f.conn_id IN (SELECT c.id FROM conn c JOIN service s ON s.id = c.service_id WHERE \(try cond(&self, "s." + c)))"
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN service s ON s.id = c.service_id WHERE \(try cond(&self, "s." + c)))"
         case .host:
-            return "f.conn_id IN (SELECT c.id FROM conn c JOIN host h ON h.id = c.host_id WHERE \(try cond(&self, "h.name")))"
-        case .timestamp: return try cond(&self, "COALESCE(f.timestamp_ms, f.end_time * 1000)")
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN host h ON h.id = c.host_id WHERE \(try cond(&self, "h.name")))"
+        case .timestamp:
+            touchesLines = true
+            return try cond(&self, "COALESCE(f.timestamp_ms, f.end_time * 1000)")
         case .labels(let side):
-            return "f.conn_id IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
                 + "JOIN label_set l ON l.id = e.labels_id, json_each(l.labels) j WHERE \(try cond(&self, "j.value")))"
         case .policies(let list):
             let source = list == .all ? "t.all_view" : "t.policies, '$.\(list.rawValue)'"
-            return "f.conn_id IN (SELECT c.id FROM conn c JOIN policy_trace t ON t.id = c.trace_id, json_each(\(source)) j "
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN policy_trace t ON t.id = c.trace_id, json_each(\(source)) j "
                 + "WHERE \(try cond(&self, "j.value")))"
         case .stringList(let c):
+            touchesLines = true
             return "f.\(c) IN (SELECT s.id FROM string_list s, json_each(s.items) j WHERE \(try cond(&self, "j.value")))"
         case .jsonColumn(let c):
+            touchesLines = true
             return "EXISTS (SELECT 1 FROM json_each(f.\(c)) j WHERE \(try cond(&self, "j.value")))"
         case .extra(let key):
+            touchesLines = true
             bindings.append(.text("$.\"" + key.replacing("\"", with: "\\\"") + "\""))
             return try cond(&self, "CAST(json_extract(f.extra, ?) AS TEXT)")
         }
@@ -319,6 +340,7 @@ public struct QueryCompiler {
 
     private mutating func freeText(_ v: Term) throws(QuerySyntaxError) -> String {
         if v.isLoneWildcard { return "1" }
+        touchesLines = true
         let text = v.text
         // Lenient, as Elasticsearch's multi_match: only values that can be an address reach IP fields (a pattern
         // only when its text could be part of one), and only numbers reach number fields.
@@ -344,7 +366,7 @@ public struct QueryCompiler {
             }
         }
         let connSQL = connParts.isEmpty ? [] : [
-            "f.conn_id IN (SELECT c.id FROM conn c LEFT JOIN host h ON h.id = c.host_id "
+            "\(connRef) IN (SELECT c.id FROM conn c LEFT JOIN host h ON h.id = c.host_id "
                 + "LEFT JOIN endpoint se ON se.id = c.src_ep LEFT JOIN label_set sl ON sl.id = se.labels_id "
                 + "LEFT JOIN endpoint de ON de.id = c.dst_ep LEFT JOIN label_set dl ON dl.id = de.labels_id "
                 + "LEFT JOIN service sv ON sv.id = c.service_id LEFT JOIN policy_trace pt ON pt.id = c.trace_id "

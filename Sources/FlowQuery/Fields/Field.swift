@@ -54,6 +54,15 @@ public struct Field: Sendable, Equatable {
         self.example = example
     }
 
+    /// Whether the field is the same on every line of a connection (endpoints, port, protocol, action, reporter,
+    /// service, host, labels, policies), so that it can be read from `conn` alone.
+    public var isConnectionLevel: Bool {
+        switch storage {
+        case .conn, .endpoint, .service, .host, .labels, .policies: return true
+        case .column, .timestamp, .stringList, .jsonColumn, .extra: return false
+        }
+    }
+
     /// The SQL expression of the field's value in a read query (joins `se`, `de`, `sl`, `dl`, `sv`, `h`, `dd`,
     /// `pa`, `pt` as in ``FieldCatalogue/readFrom``). Lists are JSON arrays.
     public var valueSQL: String {

@@ -61,12 +61,21 @@ struct QueryCommand: ParsableCommand {
         let predicate = try queryOptions.compile(node, query: query).and(try window.predicate())
         let store = try SQLiteStore(path: db, readOnly: true)
         let limit = self.limit > 0 ? self.limit : nil
+        // Counts and groups of connection-level fields come from the connections' hourly roll-up (exact: every line
+        // of a connection matches or none does); a per-line field or a time bound reads the lines.
+        let overConnections = window.isUnbounded && (count || groupBy != nil)
+            ? try queryOptions.compileForConnections(node, query: query) : nil
         if count {
-            print(try store.count(predicate))
+            print(try overConnections.map(store.countOverConnections) ?? store.count(predicate))
             return
         }
         if let groupBy {
-            try printGroups(store, predicate, try parseFields(groupBy, flag: "--group-by"), limit: limit)
+            let by = try parseFields(groupBy, flag: "--group-by")
+            if let overConnections, by.allSatisfy(\.isConnectionLevel) {
+                try printGroups(try store.groupsOverConnections(overConnections, by: by, limit: limit), by: by)
+            } else {
+                try printGroups(try store.groups(predicate, by: by, limit: limit), by: by)
+            }
             return
         }
         let shown = try fields.map { try parseFields($0, flag: "--fields") }
@@ -129,8 +138,7 @@ struct QueryCommand: ParsableCommand {
         }
     }
 
-    private func printGroups(_ store: SQLiteStore, _ predicate: SQLFragment, _ by: [Field], limit: Int?) throws {
-        let groups = try store.groups(predicate, by: by, limit: limit)
+    private func printGroups(_ groups: [GroupRow], by: [Field]) throws {
         let header = by.map(\.name) + ["lines", "num_flows", "bytes", "packets"]
         let rows = groups.map { g in g.keys.map { $0 ?? "" } + [String(g.lines), String(g.flows), String(g.bytes), String(g.packets)] }
         var out = StdoutBuffer()

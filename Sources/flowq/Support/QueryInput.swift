@@ -32,6 +32,17 @@ struct QueryOptions: ParsableArguments {
     }
 }
 
+extension QueryOptions {
+    /// The query over connections (see ``QueryCompiler/compileForConnections(_:options:)``), or `nil`.
+    func compileForConnections(_ node: QueryNode, query: String) throws -> SQLFragment? {
+        do {
+            return try QueryCompiler.compileForConnections(node, options: .init(ignoreCase: ignoreCase, now: nowMillis()))
+        } catch {
+            throw queryError(error, query: query)
+        }
+    }
+}
+
 func nowMillis() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
 /// `--since`/`--until`: relative (`2h`, `30m`, `7d`) or absolute (epoch seconds, ISO-8601, date math).
@@ -41,6 +52,9 @@ struct TimeWindow: ParsableArguments {
 
     @Option(help: "Only flows that start at or before this time (same forms as --since).")
     var until: String?
+
+    /// No `--since` and no `--until`.
+    var isUnbounded: Bool { since == nil && until == nil }
 
     /// The predicate on `flow f`, or nil without bounds.
     func predicate() throws -> SQLFragment? {
