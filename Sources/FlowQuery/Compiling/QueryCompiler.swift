@@ -48,13 +48,9 @@ public struct QueryCompiler {
     private mutating func node(_ n: QueryNode, prefix: String) throws(QuerySyntaxError) -> String {
         switch n {
         case .and(let items):
-            var parts: [String] = []
-            for i in items { parts.append(try node(i, prefix: prefix)) }
-            return "(" + parts.joined(separator: " AND ") + ")"
+            return try combined(items, "AND", prefix: prefix)
         case .or(let items):
-            var parts: [String] = []
-            for i in items { parts.append(try node(i, prefix: prefix)) }
-            return "(" + parts.joined(separator: " OR ") + ")"
+            return try combined(items, "OR", prefix: prefix)
         case .not(let inner):
             return "NOT COALESCE(\(try node(inner, prefix: prefix)), 0)"
         case .match(let field, let value):
@@ -64,6 +60,34 @@ public struct QueryCompiler {
         case .nested(let path, let query):
             return try nested(path, query, prefix: prefix)
         }
+    }
+
+    /// The children of an `and`/`or`: those that read only connection-level fields become one condition on the
+    /// connections (`f.conn_id IN (SELECT c.id FROM conn c WHERE a AND b)`), so that the lines are searched once,
+    /// for the connections that satisfy all of them, instead of through one index list per condition.
+    private mutating func combined(_ items: [QueryNode], _ op: String, prefix: String) throws(QuerySyntaxError) -> String {
+        var parts: [String] = []
+        var connItems: [(sql: String, bindings: [SQLValue], node: QueryNode)] = []
+        for i in items {
+            if connRef == "f.conn_id", items.count > 1 {
+                var sub = QueryCompiler(options: options)
+                sub.connRef = "c.id"
+                let sql = try sub.node(i, prefix: prefix)
+                if !sub.touchesLines {
+                    connItems.append((sql, sub.bindings, i))
+                    continue
+                }
+            }
+            parts.append(try node(i, prefix: prefix))
+        }
+        if connItems.count == 1 {
+            // One condition alone compiles as it would by itself (its own index list is as good).
+            parts.append(try node(connItems[0].node, prefix: prefix))
+        } else if !connItems.isEmpty {
+            parts.append("f.conn_id IN (SELECT c.id FROM conn c WHERE " + connItems.map(\.sql).joined(separator: " \(op) ") + ")")
+            for c in connItems { bindings += c.bindings }
+        }
+        return "(" + parts.joined(separator: " \(op) ") + ")"
     }
 
     private mutating func match(_ field: Term?, _ value: Term, prefix: String) throws(QuerySyntaxError) -> String {
