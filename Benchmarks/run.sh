@@ -6,6 +6,8 @@
 #   Benchmarks/run.sh collect  # flowq collect tailing a writer: 1M lines at full speed, then 50k lines/s; lag, RSS
 #   Benchmarks/run.sh decode   # decode-benchmark: decoder and store stages alone
 #   Benchmarks/run.sh loghost  # flowq collect on 20 node directories: catch-up, then the CPU of idle polling
+#   Benchmarks/run.sh peers    # flowq and DuckDB (pip) on the same 1M messy lines: ingest, 4 queries (answers checked), report
+#   Benchmarks/run.sh scale    # 100,000 distinct connections a day (pod churn): ingest, store size, report time and RSS
 # Data goes to $BENCH_DIR (default /tmp/flowq-bench); 10M lines take about 18 GB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,7 +50,7 @@ big() {
 
 query() {
     big
-    local sel='policies.pending_policies:*staged* and action:allow and dest_namespace:stars'
+    local sel='dest_namespace:yaobank and dest_port:2379 and reporter:dst'
     local seed='policies:{all_policies: *staged\:default-deny*} and action: "allow"'
     local free='*legacy-api*'
     local ts=()
@@ -60,10 +62,11 @@ query() {
     ts=()
     for i in 1 2 3; do ts+=("$(secs "$flowq" query "$free" --db "$dir/10m.db" --count)"); done
     printf 'free-text wildcard --count (%s): median %.3f s over 3 runs\n' "$free" "$(printf '%s\n' "${ts[@]}" | median)"
+    [ "${JQ:-0}" = 1 ] || { echo "(jq baselines skipped: JQ=1 runs them, 6 to 16 minutes each)"; return; }
     local files; files=$(find "$dir/10m" -name flows.log | sort | tr '\n' ' ')
     # jq baselines over the same JSON lines (one run each: they take minutes).
     local t
-    t=$(secs sh -c "cat $files | jq -c 'select(((.policies.pending_policies // []) | any(test(\"staged\"))) and .action == \"allow\" and .dest_namespace == \"stars\")' | head -1000")
+    t=$(secs sh -c "cat $files | jq -c 'select(.dest_namespace == \"yaobank\" and .dest_port == 2379 and .reporter == \"dst\")' | head -1000")
     printf 'jq selective (first 1000 rows): %.1f s\n' "$t"
     t=$(secs sh -c "cat $files | jq -c 'select(((.policies.all_policies // []) + (.policies.enforced_policies // []) + (.policies.pending_policies // []) | any(contains(\"staged:default-deny\") or contains(\"sgnp:default-deny\"))) and .action == \"allow\")' | wc -l")
     printf 'jq seed query count: %.1f s\n' "$t"
@@ -124,6 +127,81 @@ decode() {
     .build/release/decode-benchmark "$dir/200k.log" 3
 }
 
+ms() { echo "$1 * 1000" | bc -l | xargs printf '%.0f'; }
+
+# flowq and DuckDB on the same lines, in the same run. Lines: `flowq sample` era v2 in Felix's random list order
+# (and the same lines tidy, for ingest), one file with fluentd's host key. DuckDB times are measured inside its
+# process (its best case: no start-up); flowq's are whole processes.
+peers() {
+    python3 -c 'import duckdb' 2>/dev/null || python3 -m pip install -q duckdb
+    local n=${PEERS_LINES:-1000000} d="$dir/peers"
+    mkdir -p "$d"
+    for shape in felix tidy; do
+        [ -f "$d/$shape.log" ] || "$flowq" sample --lines "$n" --era v2 --seed 7 --shape "$shape" --out "$d/$shape.log" >/dev/null
+    done
+    [ -f "$d/felix.log.gz" ] || gzip -1 -c "$d/felix.log" > "$d/felix.log.gz"
+    local bytes; bytes=$(stat -c %s "$d/felix.log")
+    echo "input: $n lines (era v2, lists in Felix's random order), $((bytes / 1048576)) MB, $((bytes / n)) B/line; DuckDB $(python3 -c 'import duckdb; print(duckdb.__version__)'), 2 threads"
+    local ts m fi
+    for kind in felix tidy gz; do
+        local f="$d/felix.log"; [ $kind = tidy ] && f="$d/tidy.log"; [ $kind = gz ] && f="$d/felix.log.gz"
+        ts=(); for i in 1 2 3; do rm -f "$d/f.db"*; ts+=("$(secs "$flowq" ingest "$f" --db "$d/f.db")"); done
+        m=$(printf '%s\n' "${ts[@]}" | median)
+        printf 'flowq ingest (%-5s): median %.2f s = %.0f lines/s\n' $kind "$m" "$(echo "$n / $m" | bc -l)"
+        [ $kind = felix ] && fi=$m
+    done
+    rm -f "$d/f.db"*
+    echo "flowq ingest peak RSS: $(peak_rss_mb "$flowq" ingest "$d/felix.log" --db "$d/f.db") MB; store $(( $(stat -c %s "$d/f.db") / 1048576 )) MB = $(echo "100 * $(stat -c %s "$d/f.db") / $bytes" | bc -l | cut -c1-4)% of the JSON"
+    ts=(); for i in 1 2 3; do rm -f "$d/duck.db"*; ts+=("$(python3 Benchmarks/duckdb_peer.py load "$d/felix.log" "$d/duck.db" | awk '{print $2}')"); done
+    m=$(printf '%s\n' "${ts[@]}" | median)
+    printf 'DuckDB CREATE TABLE AS read_ndjson: median %.2f s = %.0f rows/s; file %s MB = %s%% of the JSON; flowq is %.1fx faster\n' \
+        "$m" "$(echo "$n / $m" | bc -l)" "$(( $(stat -c %s "$d/duck.db") / 1048576 ))" "$(echo "100 * $(stat -c %s "$d/duck.db") / $bytes" | bc -l | cut -c1-4)" "$(echo "$m / $fi" | bc -l)"
+    "$flowq" query "" --db "$d/f.db" --count >/dev/null  # the store is ready (WAL checkpointed by the first reader)
+    local seed='policies:{all_policies: *staged\:default-deny*} and action: "allow"'
+    local sel='dest_namespace:yaobank and dest_port:2379 and reporter:dst'
+    local names=(seed_count selective_1000 grouped_seed free_text)
+    local args=()
+    for q in "${names[@]}"; do
+        case $q in
+            seed_count) args=(query "$seed" --count) ;;
+            selective_1000) args=(query "$sel" --format ndjson --limit 1000) ;;  # every field, as DuckDB's COPY writes
+            grouped_seed) args=(query "$seed" --group-by source_name_aggr,dest_name_aggr,dest_port --format json --limit 0) ;;
+            free_text) args=(query '*legacy-api*' --count) ;;
+        esac
+        ts=(); for i in 1 2 3 4 5 6 7; do ts+=("$(secs "$flowq" "${args[@]}" --db "$d/f.db")"); done
+        local fm; fm=$(printf '%s\n' "${ts[@]}" | median)
+        if [ $q = selective_1000 ]; then args+=(--fields start_time,source_name,dest_name); fi  # to compare
+        "$flowq" "${args[@]}" --db "$d/f.db" > "$d/flowq-$q.out"
+        python3 Benchmarks/duckdb_peer.py query "$d/duck.db" "$q" 7 > "$d/duck-$q.out"
+        local dm; dm=$(awk '{print $2}' "$d/duck-$q.out")
+        local agree; agree=$(python3 Benchmarks/peers_agree.py "$q" "$d/flowq-$q.out" "$d/duck-$q.out")
+        printf '%-15s flowq %5s ms   DuckDB %5s ms   DuckDB/flowq %.2fx   answers: %s\n' "$q" "$(ms "$fm")" "$(ms "$dm")" "$(echo "$dm / $fm" | bc -l)" "$agree"
+    done
+    python3 Benchmarks/duckdb_peer.py raw "$d/felix.log" 3 | awk '{printf "DuckDB seed count straight from the NDJSON (no load): %.2f s\n", $2}'
+    ts=(); for i in 1 2 3; do ts+=("$(secs "$flowq" report --db "$d/f.db" --format json --out "$d/r.json")"); done
+    printf 'flowq report (no DuckDB equivalent): median %.2f s, peak RSS %s MB\n' "$(printf '%s\n' "${ts[@]}" | median)" \
+        "$(peak_rss_mb "$flowq" report --db "$d/f.db" --format json --out "$d/r.json")"
+}
+
+# A cluster with pod churn: 500 service connections whose two sides' ReplicaSets roll every 30 minutes, each at
+# its own moment, over 24 h, on top of the lab: about 100,000 distinct connections (per reporting side) a day.
+scale() {
+    local n=${SCALE_LINES:-2000000} conns=${SCALE_CONNECTIONS:-500}
+    local d="$dir/scale-$conns"
+    mkdir -p "$d"
+    [ -d "$d/logs" ] || "$flowq" sample --lines "$n" --era v2 --seed 11 --connections "$conns" --churn 30m --hours 24 --out "$d/logs" >/dev/null
+    local bytes; bytes=$(du -sb "$d/logs" | awk '{print $1}')
+    rm -f "$d/s.db"*
+    local t; t=$(secs "$flowq" ingest "$d/logs" --db "$d/s.db")
+    printf 'ingest %s lines: %.2f s = %.0f lines/s; store %s MB = %s%% of the JSON\n' "$n" "$t" "$(echo "$n / $t" | bc -l)" \
+        "$(( $(stat -c %s "$d/s.db") / 1048576 ))" "$(echo "100 * $(stat -c %s "$d/s.db") / $bytes" | bc -l | cut -c1-4)"
+    echo "distinct connections: $(sqlite3 "$d/s.db" 'SELECT count(*) FROM conn'), endpoints: $(sqlite3 "$d/s.db" 'SELECT count(*) FROM endpoint'), roll-up rows: $(sqlite3 "$d/s.db" 'SELECT count(*) FROM conn_hour')"
+    rm -f "$d/s2.db"*
+    echo "ingest peak RSS: $(peak_rss_mb "$flowq" ingest "$d/logs" --db "$d/s2.db") MB"
+    local ts=(); for i in 1 2 3; do ts+=("$(secs "$flowq" report --db "$d/s.db" --format json --out "$d/r.json")"); done
+    printf 'report: median %.2f s, peak RSS %s MB\n' "$(printf '%s\n' "${ts[@]}" | median)" "$(peak_rss_mb "$flowq" report --db "$d/s.db" --format json --out "$d/r.json")"
+}
+
 case "${1:-all}" in
     ingest) ingest ;;
     query) query ;;
@@ -131,6 +209,8 @@ case "${1:-all}" in
     collect) collect ;;
     decode) decode ;;
     loghost) loghost ;;
+    peers) peers ;;
+    scale) scale ;;
     all) ingest; query; report; collect ;;
-    *) echo "usage: $0 ingest|query|report|collect|decode|loghost|all"; exit 2 ;;
+    *) echo "usage: $0 ingest|query|report|collect|decode|loghost|peers|scale|all"; exit 2 ;;
 esac

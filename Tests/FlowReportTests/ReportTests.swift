@@ -22,6 +22,9 @@ struct L {
     var policies: PolicyLists? = nil
     var start: Int64 = 1_795_392_000
     var host = "node-a"
+    /// Felix writes every counter; a denied line still counts the packets that were dropped.
+    var packets: Int64 = 4
+    var bytes: Int64 = 240
 
     var record: FlowRecord {
         var r = FlowRecord()
@@ -43,6 +46,8 @@ struct L {
         r[.reporter] = reporter
         r.policies = policies
         r[.numFlows] = 1
+        r[.packetsOut] = packets
+        r[.bytesOut] = bytes
         r[.host] = host
         return r
     }

@@ -81,9 +81,11 @@ public struct StagedVerdict: Sendable, Hashable {
             case .allow: return StagedVerdict(outcome: .allow, source: .pending, deciding: last, approximate: false, reason: nil)
             case .deny: return StagedVerdict(outcome: .deny, source: .pending, deciding: last, approximate: false, reason: nil)
             case .pass:
+                let bug = FelixTraceBug.pendingWithoutEndOfTier
                 return StagedVerdict(
                     outcome: .unknown, source: .pending, deciding: last, approximate: false,
-                    reason: "malformed pending trace: it ends in pass")
+                    reason: last.isStaged
+                        ? "\(bug.explanation) (Felix bug \(bug.issue))" : "malformed pending trace: it ends in pass")
             }
         }
         // A staged policy outside the selection decided: what follows it is not in the trace.

@@ -38,6 +38,7 @@ public struct ReadinessAnalyzer {
         var lines: Int64
         var flows: Int64
         var bytes: Int64
+        var packets: Int64 = 0
         var first: Int64
         var last: Int64
         var sourceIPs: [String]
@@ -56,7 +57,16 @@ public struct ReadinessAnalyzer {
         let evidence = try hostEvidence(names.hosts)
         var builder = ConnectionBuilder(options: options, names: names)
         for g in groups {
+            // Lines of known Felix bugs decide nothing on their own: ghosts of #13185 are no traffic at all; the
+            // action of a #13410 line is a staged policy's, so what enforcement changes cannot be told from it.
+            if FelixTraceBug.isStaleDeny(action: g.action, bytes: g.bytes, packets: g.packets) { continue }
             var verdict = verdicts.verdict(g.traceID, action: g.action, enforcing: options.enforcing)
+            if let id = g.traceID, verdicts.shapes[id]?.contains(.stagedAsEnforced) == true {
+                let bug = FelixTraceBug.stagedAsEnforced
+                verdict = StagedVerdict(
+                    outcome: .unknown, source: verdict.source, deciding: nil, approximate: false,
+                    reason: "\(bug.explanation) (Felix bug \(bug.issue))")
+            }
             if let sim = options.simulation, sim.mode == .everywhere || verdict.outcome == .unknown {
                 verdict = simulate(g, sim.simulator, names)
             }
@@ -66,13 +76,16 @@ public struct ReadinessAnalyzer {
         let connections = builder.connections()
         return ReportAssembler(options: options).assemble(
             connections: connections, evidence: evidence, unknownLines: builder.unknownLines,
-            unknownReasons: builder.unknownReasons, linesAnalysed: evidence.reduce(0) { $0 + $1.lines })
+            unknownReasons: builder.unknownReasons, linesAnalysed: evidence.reduce(0) { $0 + $1.lines },
+            felixBugs: try felixBugLines(verdicts))
     }
 
     // MARK: Traces
 
     struct Verdicts {
         var byTrace: [Int64: PolicyLists] = [:]
+        /// The Felix-bug shapes of each trace that has one.
+        var shapes: [Int64: [FelixTraceBug]] = [:]
         var cache: [String: StagedVerdict] = [:]
         var deny: [Int64] = []
         var allow: [Int64] = []
@@ -95,6 +108,8 @@ public struct ReadinessAnalyzer {
             let id: Int64 = row[0]
             guard let p = StoredJSON.policies(row[1]) else { continue }
             v.byTrace[id] = p
+            let shapes = FelixTraceBug.shapes(of: p)
+            if !shapes.isEmpty { v.shapes[id] = shapes }
             // Decide with both possible actions; the fallback for unselected staged policies uses the action.
             let a = StagedVerdict.evaluate(p, action: "allow", enforcing: options.enforcing)
             let d = StagedVerdict.evaluate(p, action: "deny", enforcing: options.enforcing)
@@ -103,6 +118,28 @@ public struct ReadinessAnalyzer {
             if a.outcome == .unknown || d.outcome == .unknown { v.unknown.append(id) }
         }
         return v
+    }
+
+    /// Lines in the window of each Felix-bug shape: traces with a shape, and roll-up rows of deny lines whose
+    /// counters are all zero (a row is one connection's lines of one hour).
+    private func felixBugLines(_ verdicts: Verdicts) throws -> [FelixTraceBug: Int64] {
+        let (time, timeArgs) = hourFilter()
+        var out: [FelixTraceBug: Int64] = [:]
+        let rows = try store.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT c.trace_id, sum(ch.lines), sum(CASE WHEN c.action = 'deny' AND ch.bytes = 0 AND ch.packets = 0 THEN ch.lines ELSE 0 END)
+                    FROM conn_hour ch JOIN conn c ON c.id = ch.conn_id WHERE \(time) GROUP BY c.trace_id
+                    """, arguments: SQLiteStore.arguments(timeArgs))
+        }
+        for row in rows {
+            let stale: Int64 = row[2] ?? 0
+            if stale > 0 { out[.staleDeny, default: 0] += stale }
+            guard let id = row[0] as Int64?, let shapes = verdicts.shapes[id] else { continue }
+            for s in shapes { out[s, default: 0] += row[1] ?? 0 }
+        }
+        return out
     }
 
     // MARK: Grouped lines
@@ -201,7 +238,8 @@ public struct ReadinessAnalyzer {
                 db,
                 sql: """
                     SELECT ch.conn_id, ch.loopback, ch.hour, nullif(ch.src_net_ip, ''), nullif(ch.dst_net_ip, ''), ch.lines,
-                        ch.flows, ch.bytes, ch.first, ch.last, ch.src_ip_min, ch.src_ip_max, ch.dst_ip_min, ch.dst_ip_max
+                        ch.flows, ch.bytes, ch.first, ch.last, ch.src_ip_min, ch.src_ip_max, ch.dst_ip_min, ch.dst_ip_max,
+                        ch.packets
                     FROM conn_hour ch WHERE ch.conn_id IN \(idList(affected)) AND \(time)
                     """, arguments: SQLiteStore.arguments(timeArgs)
             ).map { row in
@@ -209,12 +247,14 @@ public struct ReadinessAnalyzer {
                 let c = conns[id] ?? Conn()
                 let srcNet: String? = row[3], dstNet: String? = row[4]
                 let ips = { (a: String?, b: String?) in Array(Set([a, b].compactMap { $0 })).sorted() }
-                return Group(
+                var g = Group(
                     traceID: c.traceID, action: c.action, reporter: c.reporter, srcEp: c.srcEp, dstEp: c.dstEp, port: c.port,
                     proto: c.proto, serviceID: c.serviceID, hostID: c.hostID, loopback: (row[1] as Int64?) == 1,
                     noise: noise[NoiseKey(conn: id, srcNet: srcNet ?? "", dstNet: dstNet ?? "")], hour: row[2], lines: row[5],
                     flows: row[6], bytes: row[7], first: row[8] ?? 0, last: row[9] ?? 0, sourceIPs: ips(row[10], row[11]),
                     destIPs: ips(row[12], row[13]), domainIDs: domains[id] ?? [], netSourceIP: srcNet, netDestIP: dstNet)
+                g.packets = row[14] ?? 0
+                return g
             }
         }
     }
@@ -272,7 +312,8 @@ public struct ReadinessAnalyzer {
         let sql = """
             SELECT f.conn_id, \(loopback), f.start_time / 3600, \(srcNet), \(dstNet), \(noiseColumns),
                 count(*), sum(COALESCE(f.num_flows, 1)), sum(COALESCE(f.bytes_in, 0) + COALESCE(f.bytes_out, 0)),
-                min(f.start_time), max(COALESCE(f.end_time, f.start_time)), \(ipColumns), group_concat(DISTINCT f.domains_id)
+                min(f.start_time), max(COALESCE(f.end_time, f.start_time)), \(ipColumns), group_concat(DISTINCT f.domains_id),
+                sum(COALESCE(f.packets_in, 0) + COALESCE(f.packets_out, 0))
             FROM flow f
             WHERE \(time) AND f.conn_id IN (\(affected.sorted().map(String.init).joined(separator: ",")))
             GROUP BY \((1...keyCount).map(String.init).joined(separator: ", "))
@@ -286,7 +327,7 @@ public struct ReadinessAnalyzer {
                     break
                 }
                 let c = conns[row[0]] ?? Conn()
-                return Group(
+                var g = Group(
                     traceID: c.traceID, action: c.action, reporter: c.reporter, srcEp: c.srcEp, dstEp: c.dstEp, port: c.port,
                     proto: c.proto, serviceID: c.serviceID, hostID: c.hostID, loopback: (row[1] as Int64?) == 1,
                     noise: noise, hour: row[2] ?? 0, lines: row[n], flows: row[n + 1] ?? 0, bytes: row[n + 2] ?? 0,
@@ -295,6 +336,8 @@ public struct ReadinessAnalyzer {
                     destIPs: ((row[n + 6] as String?) ?? "").split(separator: ",").map(String.init),
                     domainIDs: ((row[n + 7] as String?) ?? "").split(separator: ",").compactMap { Int64($0) },
                     netSourceIP: row[3], netDestIP: row[4])
+                g.packets = row[n + 8] ?? 0
+                return g
             }
         }
     }

@@ -7,7 +7,7 @@ struct ReportAssembler {
 
     func assemble(
         connections: [Connection], evidence: [ReadinessReport.HostEvidence], unknownLines: Int64,
-        unknownReasons: [String: Int64], linesAnalysed: Int64
+        unknownReasons: [String: Int64], linesAnalysed: Int64, felixBugs: [FelixTraceBug: Int64] = [:]
     ) -> ReadinessReport {
         var counts: [String: Int] = [:]
         for c in Classification.allCases { counts[c.rawValue] = 0 }
@@ -42,6 +42,11 @@ struct ReportAssembler {
             "Felix writes no pending trace for host endpoints, remote endpoints and networks: those lines are unknown unless a legacy all_policies trace decides",
             "with flowLogsPolicyEvaluationMode OnNewConnection, long-lived flows are not re-evaluated",
         ]
+        for (bug, lines) in felixBugs.sorted(by: { $0.key < $1.key }) where lines > 0 {
+            caveats.append(
+                "\(lines) line(s) look like Felix bug \(bug.issue): \(bug.explanation); they decide no connection on their own. "
+                    + "Inspect them with `flowq query '\(bug.kql)'`")
+        }
         if connections.contains(where: { $0.sides.contains(where: \.approximate) }) {
             caveats.append("some verdicts come from legacy all_policies traces after a staged pass, or from staged policies outside --policy: they are approximate (marked per side)")
         }
@@ -50,7 +55,9 @@ struct ReportAssembler {
             verdict: verdict, exitCode: verdict.exitCode, reasons: reasons,
             window: .init(since: options.since, until: options.until, minimumHours: options.minimumWindowHours),
             enforcing: options.enforcing?.patterns ?? ["*"], evidence: evidence,
-            summary: .init(linesAnalysed: linesAnalysed, connections: counts, unknownLines: unknownLines, unknownReasons: unknownReasons),
+            summary: .init(
+                linesAnalysed: linesAnalysed, connections: counts, unknownLines: unknownLines, unknownReasons: unknownReasons,
+                felixTraceBugs: Dictionary(uniqueKeysWithValues: felixBugs.filter { $0.value > 0 }.map { ($0.key.rawValue, $0.value) })),
             connections: connections, fixYAML: fix, caveats: caveats)
     }
 }

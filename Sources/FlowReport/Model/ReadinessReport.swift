@@ -91,9 +91,34 @@ public struct ReadinessReport: Codable, Sendable, Equatable {
         public var connections: [String: Int]
         public var unknownLines: Int64
         public var unknownReasons: [String: Int64]
+        /// Lines in the window that have the shape of a known Felix bug (``FelixTraceBug`` raw values), which
+        /// decide no connection on their own.
+        public var felixTraceBugs: [String: Int64] = [:]
 
         enum CodingKeys: String, CodingKey {
             case linesAnalysed = "lines_analysed", connections, unknownLines = "unknown_lines", unknownReasons = "unknown_reasons"
+            case felixTraceBugs = "felix_trace_bugs"
+        }
+
+        public init(
+            linesAnalysed: Int64, connections: [String: Int], unknownLines: Int64, unknownReasons: [String: Int64],
+            felixTraceBugs: [String: Int64] = [:]
+        ) {
+            self.linesAnalysed = linesAnalysed
+            self.connections = connections
+            self.unknownLines = unknownLines
+            self.unknownReasons = unknownReasons
+            self.felixTraceBugs = felixTraceBugs
+        }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            linesAnalysed = try c.decode(Int64.self, forKey: .linesAnalysed)
+            connections = try c.decode([String: Int].self, forKey: .connections)
+            unknownLines = try c.decode(Int64.self, forKey: .unknownLines)
+            unknownReasons = try c.decode([String: Int64].self, forKey: .unknownReasons)
+            // Reports written before this field (`--compare` reads them) have none.
+            felixTraceBugs = try c.decodeIfPresent([String: Int64].self, forKey: .felixTraceBugs) ?? [:]
         }
     }
 }
