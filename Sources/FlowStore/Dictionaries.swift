@@ -31,20 +31,20 @@ struct Dictionaries {
         var conns: [ConnKey] = []
     }
 
-    private var hosts: [String: Int64] = [:]
-    private var labelSets: [[String]: Int64] = [:]
-    private var endpoints: [EndpointKey: Int64] = [:]
-    private var services: [ServiceKey: Int64] = [:]
-    private var lists: [[String]: Int64] = [:]
-    private var traces: [PolicyLists: Int64] = [:]
-    private var conns: [ConnKey: Int64] = [:]
+    private var hosts = GenerationalCache<String, Int64>(limit: Dictionaries.defaultLimit)
+    private var labelSets = GenerationalCache<[String], Int64>(limit: Dictionaries.defaultLimit)
+    private var endpoints = GenerationalCache<EndpointKey, Int64>(limit: Dictionaries.defaultLimit)
+    private var services = GenerationalCache<ServiceKey, Int64>(limit: Dictionaries.defaultLimit)
+    private var lists = GenerationalCache<[String], Int64>(limit: Dictionaries.defaultLimit)
+    private var traces = GenerationalCache<PolicyLists, Int64>(limit: Dictionaries.defaultLimit / 5)
+    private var conns = GenerationalCache<ConnKey, Int64>(limit: Dictionaries.defaultLimit)
 
     /// Fast paths keyed by the address of an array's storage: the decoder hands out the same array for the
     /// same bytes, so a hit skips hashing every string. Safe because the cache keeps the array alive (its
     /// address cannot be reused while cached) and the value is compared before use.
-    private var labelsByAddress: [Int: ([String], Int64)] = [:]
-    private var listsByAddress: [Int: ([String], Int64)] = [:]
-    private var tracesByAddress: [Int: (PolicyLists, Int64)] = [:]
+    private var labelsByAddress = GenerationalCache<Int, ([String], Int64)>(limit: Dictionaries.defaultLimit)
+    private var listsByAddress = GenerationalCache<Int, ([String], Int64)>(limit: Dictionaries.defaultLimit)
+    private var tracesByAddress = GenerationalCache<Int, (PolicyLists, Int64)>(limit: Dictionaries.defaultLimit / 5)
     /// Conn ids by the raw identity of a record's connection fields: the fast path of every line.
     let connsByIdentity = ConnCache()
 
@@ -62,36 +62,44 @@ struct Dictionaries {
         return h
     }
 
-    /// Empties a cache that reached `limit` entries: memory stays bounded whatever the number of distinct values
-    /// (months of a collector, or lines that each carry new labels or policies); the tables stay the truth, and a
-    /// miss looks the value up by its index.
-    @inline(__always)
-    static func bounded<K, V>(_ cache: inout [K: V], limit: Int) {
-        if cache.count >= limit { cache.removeAll() }
-    }
+    /// Entries per cache generation (traces, which are large: a fifth of it). Memory stays bounded whatever the
+    /// number of distinct values (months of a collector, or lines that each carry new labels or policies); the
+    /// tables stay the truth, and a miss looks the value up by its index.
+    static let defaultLimit = 20_000
 
-    /// Entries per cache (traces, which are large: a fifth of it).
-    var limit = 20_000
+    var limit = Dictionaries.defaultLimit {
+        didSet {
+            hosts.limit = limit
+            labelSets.limit = limit
+            endpoints.limit = limit
+            services.limit = limit
+            lists.limit = limit
+            traces.limit = max(1, limit / 5)
+            conns.limit = limit
+            labelsByAddress.limit = limit
+            listsByAddress.limit = limit
+            tracesByAddress.limit = max(1, limit / 5)
+        }
+    }
 
     mutating func forget(_ a: Added) {
         connsByIdentity.removeAll()
         labelsByAddress.removeAll()
         listsByAddress.removeAll()
         tracesByAddress.removeAll()
-        for k in a.hosts { hosts[k] = nil }
-        for k in a.labelSets { labelSets[k] = nil }
-        for k in a.endpoints { endpoints[k] = nil }
-        for k in a.services { services[k] = nil }
-        for k in a.lists { lists[k] = nil }
-        for k in a.traces { traces[k] = nil }
-        for k in a.conns { conns[k] = nil }
+        for k in a.hosts { hosts.remove(k) }
+        for k in a.labelSets { labelSets.remove(k) }
+        for k in a.endpoints { endpoints.remove(k) }
+        for k in a.services { services.remove(k) }
+        for k in a.lists { lists.remove(k) }
+        for k in a.traces { traces.remove(k) }
+        for k in a.conns { conns.remove(k) }
     }
 
     mutating func host(_ name: String, _ db: Database, _ added: inout Added) throws -> Int64 {
-        if let id = hosts[name] { return id }
+        if let id = hosts.get(name) { return id }
         let id = try Self.findOrInsert(db, table: "host", column: "name", value: name)
-        Self.bounded(&hosts, limit: limit)
-        hosts[name] = id
+        hosts.set(name, id)
         added.hosts.append(name)
         return id
     }
@@ -99,13 +107,13 @@ struct Dictionaries {
     /// A label set, stored in ``CanonicalOrder`` (whatever order the line gave).
     mutating func labelSet(_ labels: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
         try Self.list(
-            labels, &labelsByAddress, &labelSets, &added.labelSets, table: "label_set", column: "labels", limit, db,
+            labels, &labelsByAddress, &labelSets, &added.labelSets, table: "label_set", column: "labels", db,
             canonical: CanonicalOrder.set)
     }
 
     /// An ordered list of strings (process arguments), stored as given.
     mutating func stringList(_ items: [String], _ db: Database, _ added: inout Added) throws -> Int64 {
-        try Self.list(items, &listsByAddress, &lists, &added.lists, table: "string_list", column: "items", limit, db) { $0 }
+        try Self.list(items, &listsByAddress, &lists, &added.lists, table: "string_list", column: "items", db) { $0 }
     }
 
     /// A line's `dest_domains`, a set: stored in ``CanonicalOrder``. Shares `string_list` with ordered lists (a row
@@ -118,20 +126,19 @@ struct Dictionaries {
     /// The id of a list of strings stored as a JSON array in `table.column`: by storage address, by value, then
     /// from (or into) the table.
     private static func list(
-        _ items: [String], _ byAddress: inout [Int: ([String], Int64)], _ byValue: inout [[String]: Int64],
-        _ added: inout [[String]], table: String, column: String, _ limit: Int, _ db: Database,
+        _ items: [String], _ byAddress: inout GenerationalCache<Int, ([String], Int64)>,
+        _ byValue: inout GenerationalCache<[String], Int64>, _ added: inout [[String]], table: String, column: String,
+        _ db: Database,
         canonical: ([String]) -> [String]
     ) throws -> Int64 {
         let addr = address(items)
-        if let (cached, id) = byAddress[addr], cached == items { return id }
-        if let id = byValue[items] {
-            bounded(&byAddress, limit: limit)
-            byAddress[addr] = (items, id)
+        if let (cached, id) = byAddress.get(addr), cached == items { return id }
+        if let id = byValue.get(items) {
+            byAddress.set(addr, (items, id))
             return id
         }
         let id = try findOrInsert(db, table: table, column: column, value: JSONText.array(canonical(items), numeric: false))
-        bounded(&byValue, limit: limit)
-        byValue[items] = id
+        byValue.set(items, id)
         added.append(items)
         return id
     }
@@ -142,12 +149,11 @@ struct Dictionaries {
         if type == nil && namespace == nil && nameAggr == nil && labels == nil { return nil }
         let labelsID = try labels.map { try labelSet($0, db, &added) }
         let key = EndpointKey(type: type, namespace: namespace, nameAggr: nameAggr, labelsID: labelsID)
-        if let id = endpoints[key] { return id }
+        if let id = endpoints.get(key) { return id }
         let id = try Self.findOrInsert(
             db, table: "endpoint", columns: ["type", "namespace", "name_aggr", "labels_id"],
             [.of(type), .of(namespace), .of(nameAggr), .of(labelsID)])
-        Self.bounded(&endpoints, limit: limit)
-        endpoints[key] = id
+        endpoints.set(key, id)
         added.endpoints.append(key)
         return id
     }
@@ -157,18 +163,17 @@ struct Dictionaries {
     ) throws -> Int64? {
         if namespace == nil && name == nil && portName == nil && portNum == nil { return nil }
         let key = ServiceKey(namespace: namespace, name: name, portName: portName, portNum: portNum)
-        if let id = services[key] { return id }
+        if let id = services.get(key) { return id }
         let id = try Self.findOrInsert(
             db, table: "service", columns: ["namespace", "name", "port_name", "port_num"],
             [.of(namespace), .of(name), .of(portName), .of(portNum)])
-        Self.bounded(&services, limit: limit)
-        services[key] = id
+        services.set(key, id)
         added.services.append(key)
         return id
     }
 
     mutating func conn(_ key: ConnKey, _ db: Database, _ added: inout Added) throws -> Int64 {
-        if let id = conns[key] { return id }
+        if let id = conns.get(key) { return id }
         let id = try Self.findOrInsert(
             db, table: "conn",
             columns: ["host_id", "src_ep", "dst_ep", "dest_port", "proto", "service_id", "action", "reporter", "trace_id"],
@@ -176,24 +181,21 @@ struct Dictionaries {
                 .of(key.hostID), .of(key.srcEp), .of(key.dstEp), .of(key.destPort), .of(key.proto), .of(key.serviceID),
                 .of(key.action), .of(key.reporter), .of(key.traceID),
             ])
-        Self.bounded(&conns, limit: limit)
-        conns[key] = id
+        conns.set(key, id)
         added.conns.append(key)
         return id
     }
 
     mutating func trace(_ p: PolicyLists, _ db: Database, _ added: inout Added) throws -> Int64 {
         let addr = Self.address(p)
-        if let (cached, id) = tracesByAddress[addr], cached == p { return id }
-        if let id = traces[p] {
-            Self.bounded(&tracesByAddress, limit: limit / 5)
-            tracesByAddress[addr] = (p, id)
+        if let (cached, id) = tracesByAddress.get(addr), cached == p { return id }
+        if let id = traces.get(p) {
+            tracesByAddress.set(addr, (p, id))
             return id
         }
         // Stored in index order: the same hits logged in any order are one trace.
         let id = try Self.storeTrace(p.canonical, db)
-        Self.bounded(&traces, limit: limit / 5)
-        traces[p] = id
+        traces.set(p, id)
         added.traces.append(p)
         return id
     }

@@ -1,0 +1,40 @@
+/// A bounded map that keeps what is used: two generations of at most `limit` entries each. A full young generation
+/// becomes the old one (the previous old one is dropped); a hit in the old generation moves the entry back to the
+/// young one. Memory stays under two generations whatever the number of distinct keys, and a working set smaller
+/// than `limit` keeps hitting: emptying one full map at once (as before) made every lookup miss after each clear,
+/// so a store with 100,000 connections a day fell back to the database for each line.
+struct GenerationalCache<Key: Hashable, Value> {
+    private var young: [Key: Value] = [:]
+    private var old: [Key: Value] = [:]
+    var limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    /// The cached value, promoted to the young generation when found in the old one.
+    @inline(__always)
+    mutating func get(_ key: Key) -> Value? {
+        if let v = young[key] { return v }
+        guard let v = old[key] else { return nil }
+        set(key, v)
+        return v
+    }
+
+    mutating func set(_ key: Key, _ value: Value) {
+        if young.count >= limit {
+            old = young
+            young = [:]
+            young.reserveCapacity(limit)
+        }
+        young[key] = value
+    }
+
+    mutating func remove(_ key: Key) {
+        young[key] = nil
+        old[key] = nil
+    }
+
+    mutating func removeAll() {
+        young.removeAll()
+        old.removeAll()
+    }
+}
