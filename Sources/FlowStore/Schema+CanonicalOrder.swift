@@ -90,19 +90,8 @@ extension Schema {
     /// Rewrites a dictionary of JSON string arrays (sets) in canonical order: the first row of each set survives
     /// with the sorted text, the others go to `remap` and are deleted.
     private static func mergeJSONLists(_ db: Database, table: String, column: String) throws {
-        var survivors: [String: Int64] = [:]
-        var rewrite: [(Int64, String)] = []
-        for row in try Row.fetchAll(db, sql: "SELECT id, \(column) FROM \(table) ORDER BY id") {
-            let id: Int64 = row[0]
-            let json: String = row[1]
-            guard let items = StoredJSON.strings(json) else { continue }
-            let canonical = JSONText.array(CanonicalOrder.set(items), numeric: false)
-            if let keep = survivors[canonical] {
-                try db.execute(sql: "INSERT INTO remap (old, new) VALUES (?, ?)", arguments: [id, keep])
-            } else {
-                survivors[canonical] = id
-                if canonical != json { rewrite.append((id, canonical)) }
-            }
+        let rewrite = try survivors(db, sql: "SELECT id, \(column) FROM \(table) ORDER BY id") { json in
+            StoredJSON.strings(json).map { JSONText.array(CanonicalOrder.set($0), numeric: false) }
         }
         try db.execute(sql: "DELETE FROM \(table) WHERE id IN (SELECT old FROM remap)")
         for (id, text) in rewrite {
@@ -112,33 +101,43 @@ extension Schema {
 
     /// Policy traces in index order, their hits renumbered; duplicates merged into the first.
     private static func mergeTraces(_ db: Database) throws {
-        var survivors: [String: Int64] = [:]
-        var rewrite: [(Int64, PolicyLists)] = []
-        for row in try Row.fetchAll(db, sql: "SELECT id, policies FROM policy_trace ORDER BY id") {
-            let id: Int64 = row[0]
-            let json: String = row[1]
-            guard let p = StoredJSON.policies(json) else { continue }
-            let canonical = p.canonical
-            let text = Dictionaries.policiesJSON(canonical)
-            if let keep = survivors[text] {
-                try db.execute(sql: "INSERT INTO remap (old, new) VALUES (?, ?)", arguments: [id, keep])
-            } else {
-                survivors[text] = id
-                if text != json { rewrite.append((id, canonical)) }
-            }
+        let rewrite = try survivors(db, sql: "SELECT id, policies FROM policy_trace ORDER BY id") { json in
+            StoredJSON.policies(json).map { Dictionaries.policiesJSON($0.canonical) }
         }
         try db.execute(
             sql: """
                 DELETE FROM policy_hit WHERE trace_id IN (SELECT old FROM remap);
                 DELETE FROM policy_trace WHERE id IN (SELECT old FROM remap);
                 """)
-        for (id, p) in rewrite {
+        for (id, text) in rewrite {
+            guard let p = StoredJSON.policies(text) else { continue }
             try db.execute(
                 sql: "UPDATE policy_trace SET policies = ?, all_view = ? WHERE id = ?",
-                arguments: [Dictionaries.policiesJSON(p), JSONText.array(p.allView, numeric: false), id])
+                arguments: [text, JSONText.array(p.allView, numeric: false), id])
             try db.execute(sql: "DELETE FROM policy_hit WHERE trace_id = ?", arguments: [id])
             try Dictionaries.insertHits(p, traceID: id, db)
         }
+    }
+
+    /// Reads `(id, text)` rows in id order and groups them by their canonical text: the first row of each group
+    /// survives (returned with its canonical text when that differs from its own), the others go to `remap`.
+    private static func survivors(
+        _ db: Database, sql: String, canonical: (String) -> String?
+    ) throws -> [(Int64, String)] {
+        var first: [String: Int64] = [:]
+        var rewrite: [(Int64, String)] = []
+        for row in try Row.fetchAll(db, sql: sql) {
+            let id: Int64 = row[0]
+            let text: String = row[1]
+            guard let c = canonical(text) else { continue }
+            if let keep = first[c] {
+                try db.execute(sql: "INSERT INTO remap (old, new) VALUES (?, ?)", arguments: [id, keep])
+            } else {
+                first[c] = id
+                if c != text { rewrite.append((id, c)) }
+            }
+        }
+        return rewrite
     }
 
     /// The `string_list` rows used as `dest_domains`, in text order. A row also used as process arguments (an

@@ -49,6 +49,23 @@ struct CollectorTests {
         (try? run("/usr/bin/env", ["sqlite3", db, query]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? ""
     }
 
+    /// A watched directory `name` whose `flows.log` holds `lines`; returns the directory and the file.
+    static func watched(_ name: String, _ lines: ArraySlice<String>, in dir: TempDir) throws -> (logs: String, active: String) {
+        let logs = dir.file(name)
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        let active = (logs as NSString).appendingPathComponent("flows.log")
+        try (lines.joined(separator: "\n") + "\n").write(toFile: active, atomically: true, encoding: .utf8)
+        return (logs, active)
+    }
+
+    /// Appends `lines` to a file, as Felix does.
+    static func append(_ lines: ArraySlice<String>, to path: String) throws {
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        h.seekToEndOfFile()
+        h.write(Data((lines.joined(separator: "\n") + "\n").utf8))
+        try h.close()
+    }
+
     /// Waits until `sql` answers `expected`, up to `seconds`.
     static func wait(_ db: String, _ query: String, _ expected: String, seconds: Double) -> Bool {
         let end = Date().addingTimeInterval(seconds)
@@ -382,10 +399,7 @@ struct CollectorTests {
     func lockedDatabaseIsLoggedRetriedAndNothingIsLost() throws {
         let dir = TempDir()
         let lines = try Self.lines(200, in: dir)
-        let logs = dir.file("node-l")
-        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-        let active = (logs as NSString).appendingPathComponent("flows.log")
-        try (lines[0..<100].joined(separator: "\n") + "\n").write(toFile: active, atomically: true, encoding: .utf8)
+        let (logs, active) = try Self.watched("node-l", lines[0..<100], in: dir)
         let db = dir.file("l.db")
         let log = dir.file("l.log")
         let p = try Self.start(["--watch", logs, "--db", db], log: log)
@@ -406,10 +420,7 @@ struct CollectorTests {
         locker.standardOutput = out
         try locker.run()
         _ = out.fileHandleForReading.availableData  // wait for "locked"
-        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: active))
-        h.seekToEndOfFile()
-        h.write(Data((lines[100..<200].joined(separator: "\n") + "\n").utf8))
-        try h.close()
+        try Self.append(lines[100..<200], to: active)
         locker.waitUntilExit()
         #expect(Self.wait(db, "SELECT count(*) FROM flow", "200", seconds: 60))
         let text = try String(contentsOfFile: log, encoding: .utf8)
@@ -425,20 +436,14 @@ struct CollectorTests {
     @Test func deletedDatabaseIsNoticedAndRebuilt() throws {
         let dir = TempDir()
         let lines = try Self.lines(300, in: dir)
-        let logs = dir.file("node-x")
-        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
-        let active = (logs as NSString).appendingPathComponent("flows.log")
-        try (lines[0..<200].joined(separator: "\n") + "\n").write(toFile: active, atomically: true, encoding: .utf8)
+        let (logs, active) = try Self.watched("node-x", lines[0..<200], in: dir)
         let db = dir.file("x.db")
         let log = dir.file("x.log")
         let p = try Self.start(["--watch", logs, "--db", db], log: log)
         defer { p.terminate() }
         #expect(Self.wait(db, "SELECT count(*) FROM flow", "200", seconds: 30))
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
-        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: active))
-        h.seekToEndOfFile()
-        h.write(Data((lines[200..<300].joined(separator: "\n") + "\n").utf8))
-        try h.close()
+        try Self.append(lines[200..<300], to: active)
         #expect(Self.wait(db, "SELECT count(*), count(DISTINCT json_extract(extra, '$.seq')) FROM flow", "300|300", seconds: 30),
                 "\(Self.diagnosis(db, log: log, running: p.isRunning))")
         let text = try String(contentsOfFile: log, encoding: .utf8)
