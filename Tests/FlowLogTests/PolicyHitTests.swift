@@ -27,7 +27,11 @@ import Testing
         Case(raw: "0|baselineadminnetworkpolicy|kbanp.baselineadminnetworkpolicy.name|pass|4", kind: .baselineAdminNetworkPolicy, ns: nil, name: "name", staged: false, rule: 4, format: .v1),
         Case(raw: "1|__PROFILE__|__PROFILE__.kns.default|allow|0", kind: .profile, ns: nil, name: "kns.default", staged: false, rule: 0, format: .v1),
         Case(raw: "3|tier1|__NO_MATCH__|deny|-1", kind: .endOfTier, ns: nil, name: "__NO_MATCH__", staged: false, rule: -1, format: .v1),
-        Case(raw: "0|default|gnp:default.ep1-1-allow-all|allow|0", kind: .globalNetworkPolicy, ns: nil, name: "default.ep1-1-allow-all", staged: false, rule: 0, format: .v2),
+        // Created on 3.29.0-3.29.3 as `default.<name>`; 3.31 renames it `<name>`: one policy either way.
+        Case(raw: "0|default|gnp:default.ep1-1-allow-all|allow|0", kind: .globalNetworkPolicy, ns: nil, name: "ep1-1-allow-all", staged: false, rule: 0, format: .v2),
+        Case(raw: "0|default|gnp:ep1-1-allow-all|allow|0", kind: .globalNetworkPolicy, ns: nil, name: "ep1-1-allow-all", staged: false, rule: 0, format: .v2),
+        Case(raw: "0|default|snp:app/default.staged-x|deny|0", kind: .stagedNetworkPolicy, ns: "app", name: "staged-x", staged: true, rule: 0, format: .v2),
+        Case(raw: "0|security|gnp:default.not-the-default-tier|allow|0", kind: .globalNetworkPolicy, ns: nil, name: "default.not-the-default-tier", staged: false, rule: 0, format: .v2),
         Case(raw: "0|tier2|np:default/tier2.np2-4|deny|0", kind: .networkPolicy, ns: "default", name: "tier2.np2-4", staged: false, rule: 0, format: .v2),
         Case(raw: "0|tier2|snp:default/tier2.np2-3|deny|1", kind: .stagedNetworkPolicy, ns: "default", name: "tier2.np2-3", staged: true, rule: 1, format: .v2),
         Case(raw: "1|default|sgnp:default-deny|deny|-1", kind: .stagedGlobalNetworkPolicy, ns: nil, name: "default-deny", staged: true, rule: -1, format: .v2),

@@ -82,10 +82,25 @@ extension PolicyHit {
                 rest = String(rest[rest.index(after: slash)...])
             }
             hit.name = rest
+            hit.dropDefaultTierPrefix()
             return hit
         }
         parseLegacyName(namePart, tier: tier, into: &hit)
+        hit.dropDefaultTierPrefix()
         return hit
+    }
+
+    /// Calico 3.29.0-3.29.3 created policies of the default tier as `default.<name>`; 3.31 renames them `<name>`. A
+    /// store holding lines from before and after the upgrade sees one policy: the prefix is dropped from Calico
+    /// policies of the default tier (the raw string keeps it).
+    mutating func dropDefaultTierPrefix() {
+        guard tier == "default", name.hasPrefix("default."), name.count > "default.".count else { return }
+        switch kind {
+        case .globalNetworkPolicy, .networkPolicy, .stagedGlobalNetworkPolicy, .stagedNetworkPolicy:
+            name.removeFirst("default.".count)
+        default:
+            return
+        }
     }
 
     /// v1 naming (§3.2 of the format doc): `tier.name`, `ns/tier.name`, `tier.staged:name`, `staged:tier.name`,

@@ -115,12 +115,26 @@ public struct PolicySet: Sendable {
 
     public init() {}
 
+    /// The tiers Calico creates itself, as it creates them when the files do not declare them: `allow-tigera`
+    /// (renamed `calico-system` in 3.32) at order 100, `kube-admin` (3.32; `adminnetworkpolicy` before) at 1,000,
+    /// `default` at 1,000,000, `kube-baseline` (3.32; `baselineadminnetworkpolicy` before) at 10,000,000. The
+    /// managed tiers pass what their policies do not match.
+    public static let builtInTiers: [String: Tier] = [
+        "allow-tigera": Tier(name: "allow-tigera", order: 100, defaultAction: .pass),
+        "calico-system": Tier(name: "calico-system", order: 100, defaultAction: .pass),
+        "kube-admin": Tier(name: "kube-admin", order: 1_000, defaultAction: .pass),
+        "adminnetworkpolicy": Tier(name: "adminnetworkpolicy", order: 1_000, defaultAction: .pass),
+        "default": Tier(name: "default", order: 1_000_000, defaultAction: .deny),
+        "kube-baseline": Tier(name: "kube-baseline", order: 10_000_000, defaultAction: .pass),
+        "baselineadminnetworkpolicy": Tier(name: "baselineadminnetworkpolicy", order: 10_000_000, defaultAction: .pass),
+    ]
+
     /// Tiers in evaluation order: by `order` (unset: in order of appearance, before `default`), `default` last
-    /// unless given an order.
+    /// unless given an order; Calico's own tiers at their built-in orders unless the files declare them.
     public func orderedTiers() -> [Tier] {
         var names = tierAppearance
         for n in tiers.keys where !names.contains(n) { names.append(n) }
-        let all = names.map { tiers[$0] ?? Tier(name: $0, order: $0 == "default" ? 1_000_000 : nil, defaultAction: .deny) }
+        let all = names.map { tiers[$0] ?? Self.builtInTiers[$0] ?? Tier(name: $0, order: nil, defaultAction: .deny) }
         return all.enumerated().sorted { a, b in
             let oa = a.element.order ?? (a.element.name == "default" ? 1_000_000 : 999_999 + Double(a.offset) / 1000)
             let ob = b.element.order ?? (b.element.name == "default" ? 1_000_000 : 999_999 + Double(b.offset) / 1000)
