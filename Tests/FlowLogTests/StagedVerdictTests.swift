@@ -29,10 +29,20 @@ import Testing
         #expect(v.outcome == .deny && v.source == .legacyAll && v.deciding?.isStaged == true && !v.approximate)
     }
 
-    @Test func legacyStagedPassIsApproximate() {
-        let all = ["0|t|t.staged:sp|pass|0", "1|t|t.allow|allow|0"]
-        let v = StagedVerdict.evaluate(PolicyLists(all: all), action: "allow")
-        #expect(v.outcome == .allow && v.approximate)
+    /// A staged pass skips the rest of its tier once enforced: a later tier in the trace decides exactly; a trace
+    /// that ends inside that tier is uncertain, with the reason (never a verdict read off the skipped policy).
+    @Test func legacyStagedPassSkipsTheRestOfItsTier() {
+        let ends = StagedVerdict.evaluate(PolicyLists(all: ["0|t|t.staged:sp|pass|0", "1|t|t.allow|allow|0"]), action: "allow")
+        #expect(ends.outcome == .unknown && ends.reason?.contains("staged pass in tier t") == true, "\(ends)")
+        let denied = StagedVerdict.evaluate(PolicyLists(all: ["0|t|t.staged:sp|pass|0", "1|t|t.deny|deny|0"]), action: "deny")
+        #expect(denied.outcome == .unknown)
+        let later = StagedVerdict.evaluate(
+            PolicyLists(all: ["0|t|t.staged:sp|pass|0", "1|t|t.p|pass|0", "2|default|default.x|deny|0"]), action: "allow")
+        #expect(later.outcome == .deny && later.deciding?.name == "x" && !later.approximate)
+        // An unselected staged pass is as if it were not there.
+        let unselected = StagedVerdict.evaluate(
+            PolicyLists(all: ["0|t|t.staged:sp|pass|0", "1|t|t.allow|allow|0"]), action: "allow", enforcing: StagedSelection(["other"]))
+        #expect(unselected.outcome == .allow && unselected.deciding?.name == "allow")
     }
 
     @Test func stagedAllowBeforeStagedDeny() {

@@ -108,11 +108,16 @@ func classes(_ r: ReadinessReport) -> [String: Classification] {
         let allowFirst = ["0|default|app/default.staged:allow-client|allow|0", "1|default|default.staged:default-deny|deny|-1", "2|__PROFILE__|__PROFILE__.kns.app|allow|0"]
         #expect(try report([L(policies: PolicyLists(all: allowFirst))]).connections.isEmpty)
         #expect(try report([L(policies: PolicyLists(pending: ["0|default|snp:app/allow-client|allow|0"]))]).connections.isEmpty)
-        // A staged pass: the deny in the next tier decides, marked approximate in the legacy trace.
+        // A staged pass skips the rest of its tier: the deny in the next tier decides, exactly.
         let stagedPass = ["0|t1|t1.staged:pass-all|pass|0", "1|default|default.staged:default-deny|deny|-1", "2|__PROFILE__|__PROFILE__.kns.app|allow|0"]
         let sp = try report([L(policies: PolicyLists(all: stagedPass))])
         #expect(sp.connections.first?.classification == .wouldBreak)
-        #expect(sp.connections.first?.sides.first?.approximate == true)
+        #expect(sp.connections.first?.sides.first?.approximate == false)
+        // A trace that ends inside the staged pass's tier is uncertain: reported unknown with the reason.
+        let endsInTier = ["0|t1|t1.staged:pass-all|pass|0", "1|t1|t1.allow-app|allow|0"]
+        let u = try report([L(policies: PolicyLists(all: endsInTier))])
+        #expect(u.connections.first?.classification == .unknown)
+        #expect(u.connections.first?.reason?.contains("staged pass in tier t1") == true)
     }
 
     @Test func failsafeLocalhostMetadataAndNodeLocalDNS() throws {

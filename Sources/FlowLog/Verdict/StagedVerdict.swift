@@ -101,18 +101,28 @@ public struct StagedVerdict: Sendable, Hashable {
             reason: "staged policy \(last.qualifiedName) is not selected; today's action assumed")
     }
 
+    /// A legacy `all_policies` walk: the dataplane's own evaluation, with staged hits interleaved. A selected staged
+    /// pass would skip the rest of its tier once enforced, so the hits after it in that tier are skipped; a hit in a
+    /// later tier then decides exactly. When the trace ends inside that tier (its enforced verdict came from a policy
+    /// the staged pass would skip), the trace does not show what the next tiers would do: uncertain, with the reason.
     private static func fromLegacy(_ hits: [PolicyHit], enforcing: StagedSelection?) -> StagedVerdict {
-        var sawStagedPass = false
+        var skipping: String? = nil
         for hit in hits where selected(hit, enforcing) {
+            if let tier = skipping {
+                if hit.tier == tier { continue }
+                skipping = nil
+            }
             if hit.action == .pass {
-                if hit.isStaged { sawStagedPass = true }
+                if hit.isStaged { skipping = hit.tier }
                 continue
             }
             return StagedVerdict(
-                outcome: hit.action == .allow ? .allow : .deny, source: .legacyAll, deciding: hit,
-                approximate: sawStagedPass,
-                reason: sawStagedPass
-                    ? "legacy trace after a staged pass: enforcing would skip the rest of that tier" : nil)
+                outcome: hit.action == .allow ? .allow : .deny, source: .legacyAll, deciding: hit, approximate: false, reason: nil)
+        }
+        if let tier = skipping {
+            return StagedVerdict(
+                outcome: .unknown, source: .legacyAll, deciding: nil, approximate: false,
+                reason: "legacy trace after a staged pass in tier \(tier): enforcing it skips the rest of that tier, and the trace does not show what the next tiers would do")
         }
         return StagedVerdict(
             outcome: .unknown, source: .legacyAll, deciding: nil, approximate: false,

@@ -48,7 +48,7 @@ struct ReportAssembler {
                     + "Inspect them with `flowq query '\(bug.kql)'`")
         }
         if connections.contains(where: { $0.sides.contains(where: \.approximate) }) {
-            caveats.append("some verdicts come from legacy all_policies traces after a staged pass, or from staged policies outside --policy: they are approximate (marked per side)")
+            caveats.append("some verdicts come from staged policies outside --policy: they are approximate (marked per side)")
         }
         return ReadinessReport(
             generatedAt: Date(timeIntervalSince1970: TimeInterval(options.now)).formatted(.iso8601),
