@@ -129,7 +129,7 @@ public struct PolicySimulator: Sendable {
         }
         if p.selector == .all { return .yes }
         guard let labels = e.labels else { return .uncertain("the endpoint's labels are not logged") }
-        return p.selector.matches(labels, namespaced: e.namespace != nil) ? .yes : .no
+        return p.selector.matches(labels) ? .yes : .no
     }
 
     // MARK: Rules
@@ -236,7 +236,7 @@ public struct PolicySimulator: Sendable {
         }
         if sel == .all { return .yes }
         guard let labels = ep.labels else { return .uncertain("the \(side)'s labels are not logged") }
-        if sel.matches(labels, namespaced: ep.namespace != nil) { return .yes }
+        if sel.matches(labels) { return .yes }
         // Aggregated lines keep only the labels every contributing endpoint shares.
         if labels.isEmpty && ep.type != "net" { return .uncertain("the \(side)'s labels were dropped by aggregation") }
         return .no

@@ -196,8 +196,6 @@ struct Doc {
             default: throw e.error("operator must be In, NotIn, Exists or DoesNotExist")
             }
         }
-        guard var s = terms.first else { return .all }
-        for t in terms.dropFirst() { s = .and(s, t) }
-        return s
+        return .allOf(terms)
     }
 }

@@ -1,6 +1,7 @@
-/// A Calico label selector (the whole language), evaluated with Calico's semantics:
-/// `!=` and `not in` match when the label is absent; `has(k)` tests presence; `all()` matches everything;
-/// `global()` matches non-namespaced endpoints (in a `namespaceSelector`).
+/// A Calico label selector (the whole language), evaluated with Calico's semantics (`libcalico-go/lib/selector`):
+/// `!=` and `not in` match when the label is absent; `has(k)` tests presence; `all()` matches everything, and so
+/// does `global()` in an ordinary match (in a `namespaceSelector` it selects the non-namespaced endpoints).
+/// `&&` and `||` are n-ary, as Calico's parser builds them: one node per chain, a new node per parenthesis.
 public indirect enum Selector: Sendable, Equatable {
     case all
     case global
@@ -13,14 +14,23 @@ public indirect enum Selector: Sendable, Equatable {
     case startsWith(String, String)
     case endsWith(String, String)
     case not(Selector)
-    case and(Selector, Selector)
-    case or(Selector, Selector)
+    /// At least two operands.
+    case and([Selector])
+    /// At least two operands.
+    case or([Selector])
 
-    /// Whether the selector matches a label set. `global()` matches when `namespaced` is false.
-    public func matches(_ labels: [String: String], namespaced: Bool = true) -> Bool {
+    /// The conjunction of `terms` (`all()` for none, the term itself for one).
+    public static func allOf(_ terms: [Selector]) -> Selector {
+        terms.isEmpty ? .all : (terms.count == 1 ? terms[0] : .and(terms))
+    }
+
+    /// Whether the selector matches a label set.
+    /// - Parameter namespaced: `nil` for an ordinary match (`global()` matches, as in Calico); in a
+    ///   `namespaceSelector`, whether the endpoint is namespaced (`global()` then matches only when it is not).
+    public func matches(_ labels: [String: String], namespaced: Bool? = nil) -> Bool {
         switch self {
         case .all: return true
-        case .global: return !namespaced
+        case .global: return namespaced.map { !$0 } ?? true
         case .has(let k): return labels[k] != nil
         case .equals(let k, let v): return labels[k] == v
         case .notEquals(let k, let v): return labels[k] != v
@@ -30,8 +40,8 @@ public indirect enum Selector: Sendable, Equatable {
         case .startsWith(let k, let v): return labels[k]?.hasPrefix(v) ?? false
         case .endsWith(let k, let v): return labels[k]?.hasSuffix(v) ?? false
         case .not(let s): return !s.matches(labels, namespaced: namespaced)
-        case .and(let a, let b): return a.matches(labels, namespaced: namespaced) && b.matches(labels, namespaced: namespaced)
-        case .or(let a, let b): return a.matches(labels, namespaced: namespaced) || b.matches(labels, namespaced: namespaced)
+        case .and(let items): return items.allSatisfy { $0.matches(labels, namespaced: namespaced) }
+        case .or(let items): return items.contains { $0.matches(labels, namespaced: namespaced) }
         }
     }
 
@@ -43,41 +53,31 @@ public indirect enum Selector: Sendable, Equatable {
             .contains(let k, _), .startsWith(let k, _), .endsWith(let k, _):
             return [k]
         case .not(let s): return s.keys
-        case .and(let a, let b), .or(let a, let b): return a.keys.union(b.keys)
+        case .and(let items), .or(let items): return items.reduce(into: Set()) { $0.formUnion($1.keys) }
         }
     }
 
-    /// The canonical form (double quotes, single spaces, parentheses only where needed).
-    public var canonical: String { render(parentPrecedence: 0) }
-
-    private var precedence: Int {
+    /// The canonical form, as Calico writes it (`Selector.String()`): values in double quotes (single quotes when
+    /// the value holds a double quote), set values sorted without duplicates, every `&&`/`||` node in
+    /// parentheses, `!` directly before its operand.
+    public var canonical: String {
+        func q(_ v: String) -> String { v.contains("\"") ? "'" + v + "'" : "\"" + v + "\"" }
+        func set(_ vs: [String]) -> String { "{" + Array(Set(vs)).sorted().map(q).joined(separator: ", ") + "}" }
         switch self {
-        case .or: return 1
-        case .and: return 2
-        default: return 3
+        case .all: return "all()"
+        case .global: return "global()"
+        case .has(let k): return "has(\(k))"
+        case .equals(let k, let v): return "\(k) == \(q(v))"
+        case .notEquals(let k, let v): return "\(k) != \(q(v))"
+        case .inSet(let k, let vs): return "\(k) in \(set(vs))"
+        case .notInSet(let k, let vs): return "\(k) not in \(set(vs))"
+        case .contains(let k, let v): return "\(k) contains \(q(v))"
+        case .startsWith(let k, let v): return "\(k) starts with \(q(v))"
+        case .endsWith(let k, let v): return "\(k) ends with \(q(v))"
+        case .not(let s): return "!" + s.canonical
+        case .and(let items): return "(" + items.map(\.canonical).joined(separator: " && ") + ")"
+        case .or(let items): return "(" + items.map(\.canonical).joined(separator: " || ") + ")"
         }
-    }
-
-    private func render(parentPrecedence: Int) -> String {
-        func q(_ s: String) -> String { "\"" + s + "\"" }
-        let text: String
-        switch self {
-        case .all: text = "all()"
-        case .global: text = "global()"
-        case .has(let k): text = "has(\(k))"
-        case .equals(let k, let v): text = "\(k) == \(q(v))"
-        case .notEquals(let k, let v): text = "\(k) != \(q(v))"
-        case .inSet(let k, let vs): text = "\(k) in {\(vs.map(q).joined(separator: ", "))}"
-        case .notInSet(let k, let vs): text = "\(k) not in {\(vs.map(q).joined(separator: ", "))}"
-        case .contains(let k, let v): text = "\(k) contains \(q(v))"
-        case .startsWith(let k, let v): text = "\(k) starts with \(q(v))"
-        case .endsWith(let k, let v): text = "\(k) ends with \(q(v))"
-        case .not(let s):
-            if case .has(let k) = s { text = "!has(\(k))" } else { text = "!" + s.render(parentPrecedence: 3) }
-        case .and(let a, let b): text = a.render(parentPrecedence: 2) + " && " + b.render(parentPrecedence: 2)
-        case .or(let a, let b): text = a.render(parentPrecedence: 1) + " || " + b.render(parentPrecedence: 1)
-        }
-        return precedence < parentPrecedence ? "(" + text + ")" : text
     }
 }
 
