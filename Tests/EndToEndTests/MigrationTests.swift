@@ -16,7 +16,7 @@ import Testing
     @Test(.enabled(if: Environment.has("sqlite3"), "reads the tables with the sqlite3 tool"))
     func oldStoreIsMergedAndKeepsEveryAnswer() throws {
         let dir = TempDir()
-        try FileManager.default.copyItem(atPath: Self.fixture.appendingPathComponent("v3.db").path, toPath: dir.file("old.db"))
+        try FileManager.default.copyItem(atPath: Self.fixture.appendingPathComponent("v3.store").path, toPath: dir.file("old.db"))
         let before = try sql(dir.file("old.db"), "SELECT count(*) FROM policy_trace; SELECT count(*) FROM conn")
         #expect(before == "164\n517\n", "the fixture is the previous release's store")
         let lines = Self.fixture.appendingPathComponent("lines").path
