@@ -10,11 +10,15 @@ public struct FlowLineEncoder: Sendable {
 
     public var style: Style
     /// Keys never written (for eras that lack them).
-    public var omitting: Set<String>
+    public var omitting: Set<String> { didSet { optional = Self.optionalInFelix.union(omitting) } }
+    /// Keys ``Style/felix`` leaves out when absent: Felix never writes them, or the era lacks them (computed once,
+    /// not per line).
+    private var optional: Set<String>
 
     public init(style: Style = .compact, omitting: Set<String> = []) {
         self.style = style
         self.omitting = omitting
+        optional = Self.optionalInFelix.union(omitting)
     }
 
     /// The Felix field order (`JSONOutput` in `json_serializer.go`), then fluentd/Linseed's keys.
@@ -45,7 +49,7 @@ public struct FlowLineEncoder: Sendable {
     /// Encodes the record as a JSON object (no trailing newline).
     public func encode(_ r: FlowRecord) -> String {
         var out = "{"
-        out.reserveCapacity(1400)
+        out.reserveCapacity(2048)  // a Felix line is about 2 KB: one allocation
         var first = true
         func key(_ k: String) {
             if !first { out += "," }
@@ -55,7 +59,6 @@ public struct FlowLineEncoder: Sendable {
             out += "\":"
         }
         let felix = style == .felix
-        let optional = Self.optionalInFelix.union(omitting)
         for item in Self.order {
             switch item {
             case .text(let k):
