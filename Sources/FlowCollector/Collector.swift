@@ -26,6 +26,8 @@ public final class Collector: Service, @unchecked Sendable {
     private var storeBackoff: TimeInterval = 0.5
     /// The store error being retried, logged once when it starts (and when it changes), not on every retry.
     private var failingStore: String?
+    /// The database file was deleted while open: it is not created again by this process.
+    private var databaseDeleted = false
     private var lastRetention = Date.distantPast
     private var lastReport: Date?
     private var ingestors: [String: (SQLiteStore, FileIngestor)] = [:]
@@ -71,6 +73,13 @@ public final class Collector: Service, @unchecked Sendable {
         let store: SQLiteStore
         if let s = self.store {
             store = s
+        } else if databaseDeleted, !FileManager.default.fileExists(atPath: configuration.databasePath) {
+            // Not created again behind the operator's back: every stored line went with the file. Not ready until the
+            // file is restored (it is then opened) or the collector is restarted (a new store then reads the files
+            // still on disk from their start).
+            return storeFailed(
+                "the database file was deleted; restore it or restart flowq collect to start a new store",
+                StoreError(.cannotOpen, "database file \(configuration.databasePath) was deleted"))
         } else {
             do {
                 store = try SQLiteStore(path: configuration.databasePath)
@@ -81,10 +90,13 @@ public final class Collector: Service, @unchecked Sendable {
         }
         if let change = store.fileIdentityChange() {
             // Deleted or replaced under us: SQLite would go on writing to the unlinked file, and every line counted
-            // as stored would be lost. Close it; the next cycle opens (or creates) the file now at the path and
-            // reads the watched files from their checkpoints there.
-            return storeFailed("the database file \(change); closing it, reopening on the next cycle", StoreError(.cannotOpen, "database file \(change)"))
+            // as stored would be lost. Close it: a file now at the path (a restored copy) is opened on the next
+            // cycle and the watched files go on from its checkpoints; a deleted one is not created again.
+            self.store = nil
+            databaseDeleted = !FileManager.default.fileExists(atPath: configuration.databasePath)
+            return storeFailed("the database file \(change); closing it", StoreError(.cannotOpen, "database file \(change)"))
         }
+        databaseDeleted = false
         for watch in configuration.watches {
             if Task.isShuttingDownGracefully { return nil }
             let files: [String]
