@@ -42,7 +42,6 @@ let package = Package(
             dependencies: [
                 "FlowLog", "FlowQuery", "FlowStore", "FlowPolicy",
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
 

@@ -28,6 +28,15 @@ public enum SQLValue: Sendable, Equatable, CustomStringConvertible {
     case blob([UInt8])
     case null
 
+    /// The integer of an `.int` value (a `.real` truncated), else `nil`.
+    public var int: Int64? {
+        switch self {
+        case .int(let i): return i
+        case .real(let d): return d.isFinite ? Int64(exactly: d.rounded(.towardZero)) : nil
+        default: return nil
+        }
+    }
+
     /// The text of a `.text` value, else `nil`.
     public var text: String? {
         if case .text(let s) = self { return s }

@@ -3,7 +3,6 @@ import FlowPolicy
 import FlowQuery
 import FlowStore
 import Foundation
-import GRDB
 
 /// Computes the readiness report from a store (the algorithm of §3.5 of the format doc).
 ///
@@ -103,10 +102,8 @@ public struct ReadinessAnalyzer {
 
     func traceVerdicts() throws -> Verdicts {
         var v = Verdicts()
-        let rows = try store.read { db in try Row.fetchAll(db, sql: "SELECT id, policies FROM policy_trace") }
-        for row in rows {
-            let id: Int64 = row[0]
-            guard let p = StoredJSON.policies(row[1]) else { continue }
+        for row in try store.values("SELECT id, policies FROM policy_trace") {
+            guard let id = row[0].int, let p = row[1].text.flatMap(StoredJSON.policies) else { continue }
             v.byTrace[id] = p
             let shapes = FelixTraceBug.shapes(of: p)
             if !shapes.isEmpty { v.shapes[id] = shapes }
@@ -125,19 +122,16 @@ public struct ReadinessAnalyzer {
     private func felixBugLines(_ verdicts: Verdicts) throws -> [FelixTraceBug: Int64] {
         let (time, timeArgs) = hourFilter()
         var out: [FelixTraceBug: Int64] = [:]
-        let rows = try store.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT c.trace_id, sum(ch.lines), sum(CASE WHEN c.action = 'deny' AND ch.bytes = 0 AND ch.packets = 0 THEN ch.lines ELSE 0 END)
-                    FROM conn_hour ch JOIN conn c ON c.id = ch.conn_id WHERE \(time) GROUP BY c.trace_id
-                    """, arguments: SQLiteStore.arguments(timeArgs))
-        }
+        let rows = try store.values(
+            """
+            SELECT c.trace_id, sum(ch.lines), sum(CASE WHEN c.action = 'deny' AND ch.bytes = 0 AND ch.packets = 0 THEN ch.lines ELSE 0 END)
+            FROM conn_hour ch JOIN conn c ON c.id = ch.conn_id WHERE \(time) GROUP BY c.trace_id
+            """, timeArgs)
         for row in rows {
-            let stale: Int64 = row[2] ?? 0
+            let stale = row[2].int ?? 0
             if stale > 0 { out[.staleDeny, default: 0] += stale }
-            guard let id = row[0] as Int64?, let shapes = verdicts.shapes[id] else { continue }
-            for s in shapes { out[s, default: 0] += row[1] ?? 0 }
+            guard let id = row[0].int, let shapes = verdicts.shapes[id] else { continue }
+            for s in shapes { out[s, default: 0] += row[1].int ?? 0 }
         }
         return out
     }
@@ -163,22 +157,19 @@ public struct ReadinessAnalyzer {
     }
 
     func conns() throws -> [Int64: Conn] {
-        try store.read { db in
-            var out: [Int64: Conn] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT id, host_id, src_ep, dst_ep, dest_port, proto, service_id, action, reporter, trace_id FROM conn")
-            {
-                out[row[0]] = Conn(
-                    hostID: row[1], srcEp: row[2], dstEp: row[3], port: row[4], proto: row[5], serviceID: row[6],
-                    action: row[7], reporter: row[8], traceID: row[9])
-            }
-            return out
+        var out: [Int64: Conn] = [:]
+        for row in try store.values("SELECT id, host_id, src_ep, dst_ep, dest_port, proto, service_id, action, reporter, trace_id FROM conn") {
+            guard let id = row[0].int else { continue }
+            out[id] = Conn(
+                hostID: row[1].int, srcEp: row[2].int, dstEp: row[3].int, port: row[4].int, proto: row[5].text,
+                serviceID: row[6].int, action: row[7].text, reporter: row[8].text, traceID: row[9].int)
         }
+        return out
     }
 
     /// `CASE` expressions giving the address of `net` sources and destinations (networks are told apart by it).
     private func netAddressColumns(_ conns: [Int64: Conn]) throws -> (String, String) {
-        let netIDs = Set(try store.read { db in try Int64.fetchAll(db, sql: "SELECT id FROM endpoint WHERE type = 'net'") })
+        let netIDs = Set(try store.values("SELECT id FROM endpoint WHERE type = 'net'").compactMap { $0[0].int })
         func list(_ ids: [Int64]) -> String { ids.isEmpty ? "(NULL)" : "(" + ids.sorted().map(String.init).joined(separator: ",") + ")" }
         let srcNet = conns.filter { $0.value.srcEp.map(netIDs.contains) ?? false }.map(\.key)
         let dstNet = conns.filter { $0.value.dstEp.map(netIDs.contains) ?? false }.map(\.key)
@@ -229,33 +220,31 @@ public struct ReadinessAnalyzer {
     private func rollupGroups(_ affected: [Int64], _ conns: [Int64: Conn], noiseCandidates: Set<Int64>) throws -> [Group] {
         let (time, timeArgs) = hourFilter()
         let noise = try noiseKeys(Array(noiseCandidates.intersection(affected)), conns)
-        return try store.read { db in
-            var domains: [Int64: [Int64]] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT conn_id, domains_id FROM conn_domains WHERE conn_id IN \(idList(affected))") {
-                domains[row[0], default: []].append(row[1])
-            }
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT ch.conn_id, ch.loopback, ch.hour, nullif(ch.src_net_ip, ''), nullif(ch.dst_net_ip, ''), ch.lines,
-                        ch.flows, ch.bytes, ch.first, ch.last, ch.src_ip_min, ch.src_ip_max, ch.dst_ip_min, ch.dst_ip_max,
-                        ch.packets
-                    FROM conn_hour ch WHERE ch.conn_id IN \(idList(affected)) AND \(time)
-                    """, arguments: SQLiteStore.arguments(timeArgs)
-            ).map { row in
-                let id: Int64 = row[0]
-                let c = conns[id] ?? Conn()
-                let srcNet: String? = row[3], dstNet: String? = row[4]
-                let ips = { (a: String?, b: String?) in Array(Set([a, b].compactMap { $0 })).sorted() }
-                var g = Group(
-                    traceID: c.traceID, action: c.action, reporter: c.reporter, srcEp: c.srcEp, dstEp: c.dstEp, port: c.port,
-                    proto: c.proto, serviceID: c.serviceID, hostID: c.hostID, loopback: (row[1] as Int64?) == 1,
-                    noise: noise[NoiseKey(conn: id, srcNet: srcNet ?? "", dstNet: dstNet ?? "")], hour: row[2], lines: row[5],
-                    flows: row[6], bytes: row[7], first: row[8] ?? 0, last: row[9] ?? 0, sourceIPs: ips(row[10], row[11]),
-                    destIPs: ips(row[12], row[13]), domainIDs: domains[id] ?? [], netSourceIP: srcNet, netDestIP: dstNet)
-                g.packets = row[14] ?? 0
-                return g
-            }
+        var domains: [Int64: [Int64]] = [:]
+        for row in try store.values("SELECT conn_id, domains_id FROM conn_domains WHERE conn_id IN \(idList(affected))") {
+            if let c = row[0].int, let d = row[1].int { domains[c, default: []].append(d) }
+        }
+        let rows = try store.values(
+            """
+            SELECT ch.conn_id, ch.loopback, ch.hour, nullif(ch.src_net_ip, ''), nullif(ch.dst_net_ip, ''), ch.lines,
+                ch.flows, ch.bytes, ch.first, ch.last, ch.src_ip_min, ch.src_ip_max, ch.dst_ip_min, ch.dst_ip_max,
+                ch.packets
+            FROM conn_hour ch WHERE ch.conn_id IN \(idList(affected)) AND \(time)
+            """, timeArgs)
+        return rows.map { row in
+            let id = row[0].int ?? 0
+            let c = conns[id] ?? Conn()
+            let srcNet = row[3].text, dstNet = row[4].text
+            let ips = { (a: String?, b: String?) in Array(Set([a, b].compactMap { $0 })).sorted() }
+            var g = Group(
+                traceID: c.traceID, action: c.action, reporter: c.reporter, srcEp: c.srcEp, dstEp: c.dstEp, port: c.port,
+                proto: c.proto, serviceID: c.serviceID, hostID: c.hostID, loopback: row[1].int == 1,
+                noise: noise[NoiseKey(conn: id, srcNet: srcNet ?? "", dstNet: dstNet ?? "")], hour: row[2].int ?? 0,
+                lines: row[5].int ?? 0, flows: row[6].int ?? 0, bytes: row[7].int ?? 0, first: row[8].int ?? 0,
+                last: row[9].int ?? 0, sourceIPs: ips(row[10].text, row[11].text), destIPs: ips(row[12].text, row[13].text),
+                domainIDs: domains[id] ?? [], netSourceIP: srcNet, netDestIP: dstNet)
+            g.packets = row[14].int ?? 0
+            return g
         }
     }
 
@@ -278,8 +267,10 @@ public struct ReadinessAnalyzer {
                 SELECT DISTINCT f.conn_id, ifnull(\(srcNet), ''), ifnull(\(dstNet), '') FROM flow f
                 WHERE f.conn_id IN \(idList(candidates)) AND \(time) AND \(frag.sql)
                 """
-            let rows = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: SQLiteStore.arguments(timeArgs + frag.bindings)) }
-            for row in rows { out[NoiseKey(conn: row[0], srcNet: row[1], dstNet: row[2])] = i }
+            for row in try store.values(sql, timeArgs + frag.bindings) {
+                guard let conn = row[0].int else { continue }
+                out[NoiseKey(conn: conn, srcNet: row[1].text ?? "", dstNet: row[2].text ?? "")] = i
+            }
         }
         return out
     }
@@ -318,27 +309,26 @@ public struct ReadinessAnalyzer {
             WHERE \(time) AND f.conn_id IN (\(affected.sorted().map(String.init).joined(separator: ",")))
             GROUP BY \((1...keyCount).map(String.init).joined(separator: ", "))
             """
-        let args = SQLiteStore.arguments(noiseArgs + timeArgs)
-        return try store.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: args).map { row in
-                var noise: Int? = nil
-                for i in 0..<noiseSQL.count where (row[5 + i] as Int64?) == 1 {
-                    noise = i
-                    break
-                }
-                let c = conns[row[0]] ?? Conn()
-                var g = Group(
-                    traceID: c.traceID, action: c.action, reporter: c.reporter, srcEp: c.srcEp, dstEp: c.dstEp, port: c.port,
-                    proto: c.proto, serviceID: c.serviceID, hostID: c.hostID, loopback: (row[1] as Int64?) == 1,
-                    noise: noise, hour: row[2] ?? 0, lines: row[n], flows: row[n + 1] ?? 0, bytes: row[n + 2] ?? 0,
-                    first: row[n + 3] ?? 0, last: row[n + 4] ?? 0,
-                    sourceIPs: ((row[n + 5] as String?) ?? "").split(separator: ",").map(String.init),
-                    destIPs: ((row[n + 6] as String?) ?? "").split(separator: ",").map(String.init),
-                    domainIDs: ((row[n + 7] as String?) ?? "").split(separator: ",").compactMap { Int64($0) },
-                    netSourceIP: row[3], netDestIP: row[4])
-                g.packets = row[n + 8] ?? 0
-                return g
+        return try store.values(sql, noiseArgs + timeArgs).map { row in
+            var noise: Int? = nil
+            for i in 0..<noiseSQL.count where row[5 + i].int == 1 {
+                noise = i
+                break
             }
+            let c = conns[row[0].int ?? 0] ?? Conn()
+            /// A comma-separated list (group_concat), as text whatever SQLite typed it.
+            func list(_ v: SQLValue) -> [String] {
+                (v.text ?? v.int.map(String.init) ?? "").split(separator: ",").map(String.init)
+            }
+            var g = Group(
+                traceID: c.traceID, action: c.action, reporter: c.reporter, srcEp: c.srcEp, dstEp: c.dstEp, port: c.port,
+                proto: c.proto, serviceID: c.serviceID, hostID: c.hostID, loopback: row[1].int == 1,
+                noise: noise, hour: row[2].int ?? 0, lines: row[n].int ?? 0, flows: row[n + 1].int ?? 0,
+                bytes: row[n + 2].int ?? 0, first: row[n + 3].int ?? 0, last: row[n + 4].int ?? 0,
+                sourceIPs: list(row[n + 5]), destIPs: list(row[n + 6]), domainIDs: list(row[n + 7]).compactMap { Int64($0) },
+                netSourceIP: row[3].text, netDestIP: row[4].text)
+            g.packets = row[n + 8].int ?? 0
+            return g
         }
     }
 
@@ -410,11 +400,10 @@ public struct ReadinessAnalyzer {
             WHERE \(time) AND ch.conn_id IN \(idList(candidates))
             GROUP BY 1, 2, 3
             """
-        let rows = try store.read { db in try Row.fetchAll(db, sql: sql, arguments: SQLiteStore.arguments(timeArgs)) }
-        for row in rows {
-            guard let c = conns[row[0]] else { continue }
+        for row in try store.values(sql, timeArgs) {
+            guard let id = row[0].int, let c = conns[id] else { continue }
             builder.settle(
-                srcEp: c.srcEp, dstEp: c.dstEp, netSourceIP: row[1], netDestIP: row[2], port: c.port, proto: c.proto,
+                srcEp: c.srcEp, dstEp: c.dstEp, netSourceIP: row[1].text, netDestIP: row[2].text, port: c.port, proto: c.proto,
                 reporter: c.reporter)
         }
     }
@@ -461,18 +450,15 @@ public struct ReadinessAnalyzer {
 
     private func hostEvidence(_ hosts: [Int64: String]) throws -> [ReadinessReport.HostEvidence] {
         let (time, timeArgs) = hourFilter()
-        let rows = try store.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT c.host_id, min(ch.first), max(ch.last), sum(ch.lines) FROM conn_hour ch JOIN conn c ON c.id = ch.conn_id
-                    WHERE \(time) GROUP BY c.host_id
-                    """, arguments: SQLiteStore.arguments(timeArgs))
-        }
+        let rows = try store.values(
+            """
+            SELECT c.host_id, min(ch.first), max(ch.last), sum(ch.lines) FROM conn_hour ch JOIN conn c ON c.id = ch.conn_id
+            WHERE \(time) GROUP BY c.host_id
+            """, timeArgs)
         var byHost: [Int64: (Int64?, Int64?, Int64)] = [:]
         for row in rows {
-            guard let id = row[0] as Int64? else { continue }
-            byHost[id] = (row[1], row[2], row[3] ?? 0)
+            guard let id = row[0].int else { continue }
+            byHost[id] = (row[1].int, row[2].int, row[3].int ?? 0)
         }
         // A host that no line was ever stored under (the name of a file's directory, when every line carries its
         // own `host`) is no evidence of anything: only hosts with lines, in the window or not, are listed.

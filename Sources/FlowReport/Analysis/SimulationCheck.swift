@@ -1,7 +1,6 @@
 import FlowLog
 import FlowPolicy
 import FlowStore
-import GRDB
 
 /// How well the simulator agrees with the traces Felix logged (`flowq simulate --check`).
 public struct SimulationAgreement: Sendable, Equatable, Codable {
