@@ -11,7 +11,8 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
     /// The GRDB connection (migrations, reads, and the raw handle for the insert loop).
     public let dbQueue: DatabaseQueue
     public let path: String
-    private var dictionaries = Dictionaries()
+    /// The writer's caches: made on the first write (a reader never needs their memory).
+    private lazy var dictionaries = Dictionaries()
     /// Device and inode of the database file when it was opened.
     private var identity: (device: UInt64, inode: UInt64)?
 
