@@ -34,11 +34,11 @@ struct RawStatement {
         guard rc == SQLITE_OK else { throw error(rc) }
     }
 
-    /// Binds a string by its UTF-8 length (native strings are contiguous UTF-8: no copy before SQLite's own).
+    /// Binds a string by its UTF-8 length, so a NUL inside it is kept (native strings are contiguous, NUL-terminated
+    /// UTF-8: no copy before SQLite's own; an empty string still has a valid pointer).
     @inline(__always)
     static func bindText(_ handle: SQLiteStatement, _ index: Int32, _ s: String) -> Int32 {
-        var s = s
-        return s.withUTF8 { sqlite3_bind_text(handle, index, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count), SQLITE_TRANSIENT) }
+        s.withCString { sqlite3_bind_text(handle, index, $0, Int32(s.utf8.count), SQLITE_TRANSIENT) }
     }
 
     /// Advances to the next row; `false` when there is none.

@@ -6,19 +6,6 @@ import GRDBSQLite
 
 /// Running compiled queries.
 extension SQLiteStore {
-    /// Converts bindings to GRDB arguments.
-    public static func arguments(_ values: [SQLValue]) -> StatementArguments {
-        StatementArguments(values.map { v -> (any DatabaseValueConvertible)? in
-            switch v {
-            case .int(let i): return i
-            case .real(let d): return d
-            case .text(let s): return s
-            case .blob(let b): return Data(b)
-            case .null: return nil
-            }
-        })
-    }
-
     /// How many flows match.
     public func count(_ predicate: SQLFragment) throws -> Int64 {
         try read { db in

@@ -245,8 +245,7 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
             }
             @inline(__always) func text(_ v: String?) {
                 if let v {
-                    // Native strings are contiguous, NUL-terminated UTF-8: no copy here.
-                    _ = v.withCString { sqlite3_bind_text(s, col, $0, Int32(v.utf8.count), SQLITE_TRANSIENT) }
+                    _ = RawStatement.bindText(s, col, v)
                 } else {
                     sqlite3_bind_null(s, col)
                 }

@@ -129,6 +129,10 @@ public struct PolicySet: Sendable {
         "baselineadminnetworkpolicy": Tier(name: "baselineadminnetworkpolicy", order: 10_000_000, defaultAction: .pass),
     ]
 
+    /// Whether Calico creates and manages the tier itself (every built-in tier but `default`): no policy of ours
+    /// belongs there.
+    public static func isManagedTier(_ name: String) -> Bool { name != "default" && builtInTiers[name] != nil }
+
     /// Tiers in evaluation order: by `order` (unset: in order of appearance, before `default`), `default` last
     /// unless given an order; Calico's own tiers at their built-in orders unless the files declare them.
     public func orderedTiers() -> [Tier] {

@@ -204,9 +204,9 @@ public struct QueryCompiler {
     private mutating func predicate(
         _ f: Field, _ cond: (inout QueryCompiler, String) throws(QuerySyntaxError) -> String
     ) throws(QuerySyntaxError) -> String {
+        if !f.isConnectionLevel { touchesLines = true }
         switch f.storage {
         case .column(let c):
-            touchesLines = true
             return try cond(&self, "f.\(c)")
         case .conn(let c): return "\(connRef) IN (SELECT id FROM conn WHERE \(try cond(&self, c)))"
         case .endpoint(let side, let c):
@@ -216,7 +216,6 @@ public struct QueryCompiler {
         case .host:
             return "\(connRef) IN (SELECT c.id FROM conn c JOIN host h ON h.id = c.host_id WHERE \(try cond(&self, "h.name")))"
         case .timestamp:
-            touchesLines = true
             return try cond(&self, "COALESCE(f.timestamp_ms, f.end_time * 1000)")
         case .labels(let side):
             return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
@@ -226,13 +225,10 @@ public struct QueryCompiler {
             return "\(connRef) IN (SELECT c.id FROM conn c JOIN policy_trace t ON t.id = c.trace_id, json_each(\(source)) j "
                 + "WHERE \(try cond(&self, "j.value")))"
         case .stringList(let c):
-            touchesLines = true
             return "f.\(c) IN (SELECT s.id FROM string_list s, json_each(s.items) j WHERE \(try cond(&self, "j.value")))"
         case .jsonColumn(let c):
-            touchesLines = true
             return "EXISTS (SELECT 1 FROM json_each(f.\(c)) j WHERE \(try cond(&self, "j.value")))"
         case .extra(let key):
-            touchesLines = true
             bindings.append(.text("$.\"" + key.replacing("\"", with: "\\\"") + "\""))
             return try cond(&self, "CAST(json_extract(f.extra, ?) AS TEXT)")
         }

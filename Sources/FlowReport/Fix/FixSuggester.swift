@@ -38,7 +38,7 @@ public enum FixSuggester {
         for c in connections {
             // Calico manages some tiers (its own components' policies, Kubernetes cluster network policies): a
             // suggested policy goes to the default tier instead of one of those.
-            let tier = c.decidingPolicy.map(\.tier).flatMap { ManagedTiers.contains($0) ? nil : $0 } ?? "default"
+            let tier = c.decidingPolicy.map(\.tier).flatMap { PolicySet.isManagedTier($0) ? nil : $0 } ?? "default"
             for side in c.sides where side.today.contains("allow") && side.enforced.contains("deny") && !side.failsafe {
                 let ingress = side.reporter == "dst"
                 let own = ingress ? c.destination : c.source
@@ -176,16 +176,4 @@ public enum FixSuggester {
         while out.hasSuffix("-") { out.removeLast() }
         return String(out.prefix(40))
     }
-}
-
-/// Tiers that Calico creates and manages itself.
-enum ManagedTiers {
-    /// `allow-tigera` (Calico's own components; renamed `calico-system` in 3.32), `calico-system`, the Kubernetes
-    /// cluster network policy tiers `kube-admin` and `kube-baseline` (3.32), and the AdminNetworkPolicy tiers they
-    /// replace (`adminnetworkpolicy`, `baselineadminnetworkpolicy`).
-    static let managed: Set<String> = [
-        "allow-tigera", "calico-system", "kube-admin", "kube-baseline", "adminnetworkpolicy", "baselineadminnetworkpolicy",
-    ]
-
-    static func contains(_ tier: String) -> Bool { managed.contains(tier) }
 }
