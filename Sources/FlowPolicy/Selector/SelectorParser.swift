@@ -69,6 +69,9 @@ public struct SelectorParser {
             || b == UInt8(ascii: "_") || b == UInt8(ascii: ".") || b == UInt8(ascii: "/") || b == UInt8(ascii: "-")
     }
 
+    /// The longest label name Calico's lexer takes (`MaxLabelLength` in its tokenizer).
+    public static let maxLabelLength = 512
+
     /// Calico's lexer over the UTF-8 bytes; offsets are reported in characters.
     static func tokenize(_ text: String) throws(ParseError) -> [Token] {
         let b = Array(text.utf8)
@@ -84,9 +87,13 @@ public struct SelectorParser {
             let w = Array(word.utf8)
             return pos + w.count <= b.count && Array(b[pos..<(pos + w.count)]) == w
         }
-        func label() -> String? {
+        /// A label name: Calico's identifier bytes, at most `maxLabelLength` of them.
+        func label() throws(ParseError) -> String? {
             let start = pos
             while pos < b.count, isLabelByte(b[pos]) { pos += 1 }
+            guard pos - start <= SelectorParser.maxLabelLength else {
+                throw fail("label longer than \(SelectorParser.maxLabelLength) bytes", start)
+            }
             return pos > start ? String(decoding: b[start..<pos], as: UTF8.self) : nil
         }
         /// `word(` then spaces then `)`: `all()`, `global()`.
@@ -168,7 +175,7 @@ public struct SelectorParser {
                 } else if starts("has(") {
                     pos += 4
                     skipSpace()
-                    guard let name = label() else { throw fail("no label name in has(", pos) }
+                    guard let name = try label() else { throw fail("no label name in has(", pos) }
                     skipSpace()
                     guard pos < b.count, b[pos] == UInt8(ascii: ")") else { throw fail("no closing \")\" after has(", pos) }
                     pos += 1
@@ -177,7 +184,7 @@ public struct SelectorParser {
                     out.append(try emptyCall("all", .all, start))
                 } else if starts("global(") {
                     out.append(try emptyCall("global", .global, start))
-                } else if let name = label() {
+                } else if let name = try label() {
                     out.append(Token(kind: .label, value: name, offset: offset(start)))
                 } else {
                     throw fail("unexpected character", start)
