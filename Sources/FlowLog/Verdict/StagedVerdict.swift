@@ -15,6 +15,8 @@ public struct StagedVerdict: Sendable, Hashable {
         case none
         /// flowq's own evaluation of Calico policy YAML (`--policies`).
         case simulation
+        /// `transit_policies`: an enforced pre-DNAT or apply-on-forward deny at the node (Enterprise 3.22+).
+        case transit = "transit_policies"
     }
 
     public var outcome: Outcome
@@ -49,6 +51,12 @@ public struct StagedVerdict: Sendable, Hashable {
                 outcome: .unknown, source: .none, deciding: nil, approximate: false,
                 reason: "policies not logged (flowLogsFileIncludePolicies is off)")
         }
+        if let denied = transitDeny(policies.transit) {
+            return StagedVerdict(
+                outcome: .deny, source: .transit, deciding: denied, approximate: false,
+                reason: "denied in transit by \(denied.qualifiedName) (pre-DNAT or applyOnForward policy): "
+                    + "enforced today, whatever the staged policies say")
+        }
         if let pending = policies.pending, !pending.isEmpty {
             let (hits, bad) = PolicyHit.parseTrace(pending)
             if let first = bad.first {
@@ -66,6 +74,16 @@ public struct StagedVerdict: Sendable, Hashable {
         return StagedVerdict(
             outcome: .unknown, source: .none, deciding: nil, approximate: false,
             reason: "no pending trace (host endpoint, remote or network endpoint, or evaluation mode None)")
+    }
+
+    /// The enforced deny of a transit trace, if its verdict is deny: Felix makes such a line's action deny
+    /// (`getActionAndReporterFromRuleID`), and no staged workload policy can let it through. Staged hits in the
+    /// trace do not decide today.
+    static func transitDeny(_ transit: [String]?) -> PolicyHit? {
+        guard let transit, !transit.isEmpty else { return nil }
+        let hits = PolicyHit.parseTrace(transit).hits.filter { !$0.isStaged && $0.action != .pass }
+        guard let decided = hits.min(by: { $0.index < $1.index }), decided.action == .deny else { return nil }
+        return decided
     }
 
     private static func selected(_ hit: PolicyHit, _ enforcing: StagedSelection?) -> Bool {
