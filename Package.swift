@@ -15,6 +15,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // HTTP for `flowq serve` and the collector's health endpoints; traits off (no swift-configuration).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // System libraries (C), wrapped as GRDB wraps SQLite.
@@ -55,12 +59,24 @@ let package = Package(
             ]
         ),
 
+        // The HTTP service: the query API, the Goldmane receiver, health and metrics.
+        .target(
+            name: "FlowServer",
+            dependencies: [
+                "FlowLog", "FlowQuery", "FlowStore", "FlowReport", "FlowPolicy",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The executable: thin.
         .executableTarget(
             name: "flowq",
             dependencies: [
                 "FlowLog", "FlowSample", "FlowQuery", "FlowStore", "FlowIngest", "FlowReport", "FlowCollector", "FlowPolicy",
-                "CZlib", "CZstd",
+                "FlowServer", "CZlib", "CZstd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

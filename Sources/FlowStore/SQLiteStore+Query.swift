@@ -152,4 +152,11 @@ public struct GroupRow: Sendable {
     public var flows: Int64
     public var bytes: Int64
     public var packets: Int64
+
+    /// The row as a JSON object: each field's value (or null), then the counts.
+    public func jsonObject(by fields: [Field]) -> String {
+        var o = "{"
+        for (i, f) in fields.enumerated() { o += JSONText.string(f.name) + ":" + (keys[i].map(JSONText.string) ?? "null") + "," }
+        return o + "\"lines\":\(lines),\"num_flows\":\(flows),\"bytes\":\(bytes),\"packets\":\(packets)}"
+    }
 }

@@ -365,6 +365,9 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
     // MARK: Reads
 
     /// Runs `body` in a read transaction.
+    /// Stops the statement running on this store (from another thread): it fails with SQLite's interrupt error.
+    public func interrupt() { dbQueue.interrupt() }
+
     public func read<T>(_ body: (Database) throws -> T) throws -> T {
         do {
             return try dbQueue.read(body)

@@ -8,7 +8,7 @@ struct FlowQ: AsyncParsableCommand {
         abstract: "Calico flow logs into answers: ingest, query with KQL, and check staged policies before enforcing them.",
         subcommands: [
             IngestCommand.self, CollectCommand.self, QueryCommand.self, ExplainCommand.self, FieldsCommand.self,
-            ReportCommand.self, SimulateCommand.self, SelectorCommand.self, SampleCommand.self,
+            ReportCommand.self, SimulateCommand.self, SelectorCommand.self, SampleCommand.self, ServeCommand.self,
         ]
     )
 

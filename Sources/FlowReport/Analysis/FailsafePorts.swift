@@ -25,7 +25,8 @@ public struct FailsafePorts: Sendable, Equatable {
         inbound: parse(["tcp:22", "udp:68", "tcp:179", "tcp:2379", "tcp:2380", "tcp:5473", "tcp:6443", "tcp:6666", "tcp:6667"]),
         outbound: parse(["udp:53", "udp:67", "tcp:179", "tcp:2379", "tcp:2380", "tcp:5473", "tcp:6443", "tcp:6666", "tcp:6667"]))
 
-    static func parse(_ items: [String]) -> [Entry] {
+    /// `proto:port` items (`tcp:22`); malformed ones are skipped.
+    public static func parse(_ items: [String]) -> [Entry] {
         items.compactMap { item in
             let parts = item.split(separator: ":")
             guard parts.count == 2, let port = Int64(parts[1]) else { return nil }

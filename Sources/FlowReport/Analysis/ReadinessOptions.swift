@@ -48,3 +48,15 @@ public struct ReadinessOptions: Sendable {
         self.now = now
     }
 }
+
+extension ReadinessOptions {
+    /// Evaluates `set` against every line (`flowq simulate`, `POST /api/v1/simulate`): staged kinds in it are
+    /// enforced (all, or those `enforcing` names), and a FelixConfiguration in it gives the failsafe ports unless
+    /// `keepFailsafes` (they came from `--felix-config`).
+    public mutating func simulate(_ set: PolicySet, enforcing: [String], keepFailsafes: Bool) {
+        if !keepFailsafes, let inbound = set.failsafeInbound { failsafes.inbound = FailsafePorts.parse(inbound) }
+        if !keepFailsafes, let outbound = set.failsafeOutbound { failsafes.outbound = FailsafePorts.parse(outbound) }
+        simulation = Simulation(
+            simulator: PolicySimulator(set, enforcing: enforcing.isEmpty ? nil : StagedSelection(enforcing)), mode: .everywhere)
+    }
+}

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FlowCollector
+import FlowQuery
 import FlowReport
+import FlowServer
 import FlowStore
 import Foundation
 import Logging
@@ -40,7 +42,7 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(help: "Serve /metrics, /healthz and /readyz on this port.")
     var metricsPort: Int?
 
-    @Option(help: "Address of the metrics endpoint.")
+    @Option(help: "Address of the metrics endpoint (IPv4 or IPv6; 0.0.0.0 or :: for every interface).")
     var metricsAddress: String = "0.0.0.0"
 
     @Option(help: "Write a readiness report this often (1h, 30m) into --report-dir.")
@@ -92,29 +94,20 @@ struct CollectCommand: AsyncParsableCommand {
             reportEverySeconds: reportEvery, reportDirectory: reportDir, reportOptions: reportOptions)
         config.followSymlinks = followSymlinks
         let collector = Collector(configuration: config, logger: logger)
+        var services: [any Service] = [collector]
         if let port = metricsPort {
             let health = collector.health
-            do {
-                let endpoint = try HTTPEndpoint(address: metricsAddress, port: port, logger: logger) { path in
-                    switch path {
-                    case "/metrics": return (200, "text/plain; version=0.0.4", registry.emitToString())
-                    case "/healthz":
-                        let (ok, text) = health.healthy
-                        return (ok ? 200 : 503, "text/plain", text + "\n")
-                    case "/readyz":
-                        let (ok, text) = health.ready
-                        return (ok ? 200 : 503, "text/plain", text + "\n")
-                    default: return (404, "text/plain", "try /metrics, /healthz or /readyz\n")
-                    }
-                }
-                endpoint.start()
-                logger.info("metrics endpoint listening", metadata: ["address": "\(metricsAddress):\(endpoint.port)"])
-            } catch {
-                throw fail("\(error)")
-            }
+            let routes = HealthRoutes(
+                metrics: { registry.emitToString() }, healthy: { health.healthy }, ready: { health.ready })
+            let address = metricsAddress
+            services.append(APIServer.healthApplication(
+                listen: ListenAddress(host: address, port: port), health: routes, logger: logger
+            ) { bound in
+                logger.info("metrics endpoint listening", metadata: ["address": "\(ListenAddress(host: address, port: bound))"])
+            })
         }
         let group = ServiceGroup(
-            services: [collector], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
             logger: logger)
         try await group.run()
     }

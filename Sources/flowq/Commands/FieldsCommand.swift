@@ -12,16 +12,11 @@ struct FieldsCommand: ParsableCommand {
     var json = false
 
     func run() {
-        let aliasesByField = Dictionary(grouping: FieldCatalogue.aliases, by: \.value).mapValues { $0.map(\.key).sorted() }
         if json {
-            let items = FieldCatalogue.fields.map { f in
-                "{\"name\":\(JSONText.string(f.name)),\"type\":\(JSONText.string(f.type.rawValue)),\"aliases\":"
-                    + JSONText.array(aliasesByField[f.name] ?? [], numeric: false)
-                    + ",\"example\":\(JSONText.string(f.example)),\"description\":\(JSONText.string(f.summary))}"
-            }
-            print("[" + items.joined(separator: ",\n") + "]")
+            print(FieldCatalogue.json)
             return
         }
+        let aliasesByField = Dictionary(grouping: FieldCatalogue.aliases, by: \.value).mapValues { $0.map(\.key).sorted() }
         let rows = FieldCatalogue.fields.map { f in
             [f.name, f.type.rawValue, (aliasesByField[f.name] ?? []).joined(separator: " "), f.name + ":" + f.example, f.summary]
         }

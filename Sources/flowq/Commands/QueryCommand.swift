@@ -57,14 +57,16 @@ struct QueryCommand: ParsableCommand {
     }
 
     func run() throws {
-        let node = try queryOptions.parse(query)
-        let predicate = try queryOptions.compile(node, query: query).and(try window.predicate())
+        let search = queryOptions.search(query, window: window)
+        let now = nowMillis()
+        let node = try cliErrors(query) { try search.parse() }
+        let predicate = try cliErrors(query) { try search.predicate(node, now: now) }
         let store = try SQLiteStore(path: db, readOnly: true)
         let limit = self.limit > 0 ? self.limit : nil
         // Counts and groups of connection-level fields come from the connections' hourly roll-up (exact: every line
         // of a connection matches or none does); a per-line field or a time bound reads the lines.
-        let overConnections = window.isUnbounded && (count || groupBy != nil)
-            ? try queryOptions.compileForConnections(node, query: query) : nil
+        let overConnections = count || groupBy != nil
+            ? try cliErrors(query) { try search.connectionPredicate(node, now: now) } : nil
         if count {
             print(try overConnections.map(store.countOverConnections) ?? store.count(predicate))
             return
@@ -79,7 +81,7 @@ struct QueryCommand: ParsableCommand {
             return
         }
         let shown = try fields.map { try parseFields($0, flag: "--fields") }
-        let sortFields = try sort.map(parseSort) ?? []
+        let sortFields = try sort.map { try FieldList.sort($0, name: "--sort") } ?? []
         var out = StdoutBuffer()
         let rows = try store.records(predicate, sort: sortFields, limit: limit)
         emit(rows.map(\.record), shown: shown, out: &out, header: true)
@@ -96,26 +98,17 @@ struct QueryCommand: ParsableCommand {
         }
     }
 
-    private func parseSort(_ text: String) throws -> [(Field, Bool)] {
-        try text.split(separator: ",").map { part in
-            let pieces = part.split(separator: ":")
-            let fields = try parseFields(String(pieces[0]), flag: "--sort")
-            let desc = pieces.count > 1 && pieces[1].lowercased() == "desc"
-            return (fields[0], desc)
-        }
-    }
-
     private func emit(_ records: [FlowRecord], shown: [Field]?, out: inout StdoutBuffer, header: Bool) {
         switch format {
         case .ndjson:
             let encoder = FlowLineEncoder()
-            for r in records { out.line(shown.map { RecordFormatting.jsonObject(r, fields: $0) } ?? encoder.encode(r)) }
+            for r in records { out.line(RecordFormatting.ndjsonLine(r, fields: shown, encoder: encoder)) }
         case .json:
             let encoder = FlowLineEncoder()
             out.write("[")
             for (i, r) in records.enumerated() {
                 out.write(i == 0 ? "\n" : ",\n")
-                out.write(shown.map { RecordFormatting.jsonObject(r, fields: $0) } ?? encoder.encode(r))
+                out.write(RecordFormatting.ndjsonLine(r, fields: shown, encoder: encoder))
             }
             out.line(records.isEmpty ? "]" : "\n]")
         case .csv:
@@ -147,11 +140,7 @@ struct QueryCommand: ParsableCommand {
             out.line(header.joined(separator: ","))
             for r in rows { out.line(r.map { RecordFormatting.csvCell($0) }.joined(separator: ",")) }
         case .json, .ndjson:
-            let objects = groups.map { g -> String in
-                var o = "{"
-                for (i, f) in by.enumerated() { o += JSONText.string(f.name) + ":" + (g.keys[i].map(JSONText.string) ?? "null") + "," }
-                return o + "\"lines\":\(g.lines),\"num_flows\":\(g.flows),\"bytes\":\(g.bytes),\"packets\":\(g.packets)}"
-            }
+            let objects = groups.map { $0.jsonObject(by: by) }
             if format == .json { out.line("[" + objects.joined(separator: ",\n") + "]") } else { objects.forEach { out.line($0) } }
         default:
             for l in RecordFormatting.table(header: header, rows: rows, width: Terminal.width) { out.line(l) }

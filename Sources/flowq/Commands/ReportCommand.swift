@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlowLog
 import FlowPolicy
+import FlowQuery
 import FlowReport
 import FlowStore
 import Foundation
@@ -49,8 +50,7 @@ struct ReportCommand: ParsableCommand {
     /// Builds a report.
     static func build(db: String, window: TimeWindow, options: ReadinessOptions, compare: String?) throws -> ReadinessReport {
         var options = options
-        options.since = try window.since.map { try TimeWindow.seconds($0, roundUp: false, flag: "--since") }
-        options.until = try window.until.map { try TimeWindow.seconds($0, roundUp: true, flag: "--until") }
+        (options.since, options.until) = try window.bounds()
         let store = try SQLiteStore(path: db, readOnly: true)
         var report = try ReadinessAnalyzer(store: store, options: options).run()
         if let compare {

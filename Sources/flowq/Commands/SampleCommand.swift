@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowQuery
 import FlowSample
 import Foundation
 

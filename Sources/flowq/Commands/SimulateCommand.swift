@@ -42,12 +42,9 @@ struct SimulateCommand: ParsableCommand {
         guard !policyPaths.isEmpty else { throw fail("give the policies with --policies FILE_OR_DIR") }
         let set = try loadPolicies(policyPaths)
         var options = try flags.options(policies: enforce)
-        if flags.felixConfig == nil, let inbound = set.failsafeInbound { options.failsafes.inbound = inbound.compactMap(Self.entry) }
-        if flags.felixConfig == nil, let outbound = set.failsafeOutbound { options.failsafes.outbound = outbound.compactMap(Self.entry) }
-        options.since = try window.since.map { try TimeWindow.seconds($0, roundUp: false, flag: "--since") }
-        options.until = try window.until.map { try TimeWindow.seconds($0, roundUp: true, flag: "--until") }
+        options.simulate(set, enforcing: enforce, keepFailsafes: flags.felixConfig != nil)
+        (options.since, options.until) = try window.bounds()
         let selection = enforce.isEmpty ? nil : StagedSelection(enforce)
-        options.simulation = Simulation(simulator: PolicySimulator(set, enforcing: selection), mode: .everywhere)
         if !query.isEmpty {
             options.filter = try queryOptions.compile(try queryOptions.parse(query), query: query)
         }
@@ -64,11 +61,5 @@ struct SimulateCommand: ParsableCommand {
             return
         }
         try output.emit(try analyzer.run())
-    }
-
-    static func entry(_ text: String) -> FailsafePorts.Entry? {
-        let parts = text.split(separator: ":")
-        guard parts.count == 2, let port = Int64(parts[1]) else { return nil }
-        return FailsafePorts.Entry(proto: String(parts[0]), port: port, net: nil)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FlowLog
 import FlowQuery
 import Foundation
 
@@ -13,33 +14,30 @@ struct QueryOptions: ParsableArguments {
     @Flag(help: "Match keyword values ignoring case.")
     var ignoreCase = false
 
+    /// The search these options, `query` and `window` describe.
+    func search(_ query: String, window: TimeWindow = TimeWindow()) -> FlowSearch {
+        FlowSearch(
+            query: query, syntax: syntax, strict: strict, ignoreCase: ignoreCase, since: window.since,
+            until: window.until, boundNames: ("--since", "--until"))
+    }
+
     /// Parses the query, or prints the error with a caret and exits 2.
     func parse(_ query: String) throws -> QueryNode {
-        do {
-            return try syntax.parse(query, strict: strict)
-        } catch {
-            throw queryError(error, query: query)
-        }
+        try cliErrors(query) { try search(query).parse() }
     }
 
     /// Compiles the query, or prints the error with a caret and exits 2.
     func compile(_ node: QueryNode, query: String) throws -> SQLFragment {
-        do {
-            return try QueryCompiler.compile(node, options: .init(ignoreCase: ignoreCase, now: nowMillis()))
-        } catch {
-            throw queryError(error, query: query)
-        }
+        try cliErrors(query) { try search(query).predicate(node, now: nowMillis()) }
     }
 }
 
-extension QueryOptions {
-    /// The query over connections (see ``QueryCompiler/compileForConnections(_:options:)``), or `nil`.
-    func compileForConnections(_ node: QueryNode, query: String) throws -> SQLFragment? {
-        do {
-            return try QueryCompiler.compileForConnections(node, options: .init(ignoreCase: ignoreCase, now: nowMillis()))
-        } catch {
-            throw queryError(error, query: query)
-        }
+/// Runs `body`, turning a query error into the CLI's message with the query and a caret.
+func cliErrors<T>(_ query: String, _ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as QuerySyntaxError {
+        throw queryError(error, query: query)
     }
 }
 
@@ -53,35 +51,17 @@ struct TimeWindow: ParsableArguments {
     @Option(help: "Only flows that start at or before this time (same forms as --since).")
     var until: String?
 
-    /// No `--since` and no `--until`.
-    var isUnbounded: Bool { since == nil && until == nil }
-
-    /// The predicate on `flow f`, or nil without bounds.
-    func predicate() throws -> SQLFragment? {
-        SQLFragment.all([
-            try since.map { TimeSpan.condition(.end, ">=", try Self.seconds($0, roundUp: false, flag: "--since")) },
-            try until.map { TimeSpan.condition(.start, "<=", try Self.seconds($0, roundUp: true, flag: "--until")) },
-        ])
-    }
-
-    static func seconds(_ text: String, roundUp: Bool, flag: String) throws -> Int64 {
+    /// The bounds in epoch seconds.
+    func bounds() throws -> (since: Int64?, until: Int64?) {
         let now = nowMillis()
-        if let ago = TimeLength(argument: text) { return now / 1000 - ago.seconds }
-        guard let ms = DateMath.parse(text, now: now, roundUp: roundUp, epochUnitMillis: 1000) else {
-            throw fail("\(flag) \"\(text)\" is not a time: use 2h, 30m, 7d, epoch seconds, ISO-8601 or now-1d")
-        }
-        return ms / 1000
+        return (
+            try since.map { try FlowSearch.seconds($0, roundUp: false, now: now, name: "--since") },
+            try until.map { try FlowSearch.seconds($0, roundUp: true, now: now, name: "--until") }
+        )
     }
 }
 
 /// Parses `a,b,c` into catalogue fields, or fails with a suggestion.
 func parseFields(_ list: String, flag: String) throws -> [Field] {
-    try list.split(separator: ",").map { name in
-        let n = name.trimmingCharacters(in: .whitespaces)
-        guard let f = FieldCatalogue.field(named: n) else {
-            let s = FieldCatalogue.suggestions(for: n)
-            throw fail("\(flag): unknown field \(n)" + (s.isEmpty ? "" : "; did you mean \(s.joined(separator: " or "))?"))
-        }
-        return f
-    }
+    try FieldList.fields(list, name: flag)
 }

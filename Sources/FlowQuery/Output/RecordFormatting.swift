@@ -1,11 +1,10 @@
 import FlowLog
-import FlowQuery
 import Foundation
 
 /// Field values of a record as display text.
-enum RecordFormatting {
+public enum RecordFormatting {
     /// The value of a catalogue field in a record, as text (lists as JSON), or nil.
-    static func value(_ r: FlowRecord, _ f: Field, humanTime: Bool) -> String? {
+    public static func value(_ r: FlowRecord, _ f: Field, humanTime: Bool) -> String? {
         switch f.name {
         case "source_labels.labels": return r.sourceLabels.map { JSONText.array($0, numeric: false) }
         case "dest_labels.labels": return r.destLabels.map { JSONText.array($0, numeric: false) }
@@ -30,12 +29,12 @@ enum RecordFormatting {
         return nil
     }
 
-    static func iso(_ seconds: Int64) -> String {
+    public static func iso(_ seconds: Int64) -> String {
         Date(timeIntervalSince1970: TimeInterval(seconds)).formatted(.iso8601)
     }
 
     /// The record as a JSON object of the chosen fields (raw JSON values).
-    static func jsonObject(_ r: FlowRecord, fields: [Field]) -> String {
+    public static func jsonObject(_ r: FlowRecord, fields: [Field]) -> String {
         var out = "{"
         for (i, f) in fields.enumerated() {
             if i > 0 { out += "," }
@@ -54,7 +53,12 @@ enum RecordFormatting {
         return out + "}"
     }
 
-    static func csvCell(_ s: String?) -> String {
+    /// One NDJSON line: the whole record as Felix writes it, or only the chosen fields.
+    public static func ndjsonLine(_ r: FlowRecord, fields: [Field]?, encoder: FlowLineEncoder) -> String {
+        fields.map { jsonObject(r, fields: $0) } ?? encoder.encode(r)
+    }
+
+    public static func csvCell(_ s: String?) -> String {
         guard let s else { return "" }
         if s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
             return "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\""
@@ -63,7 +67,7 @@ enum RecordFormatting {
     }
 
     /// A plain-text table that fits `width` columns: wide columns are cut with `…`.
-    static func table(header: [String], rows: [[String]], width: Int) -> [String] {
+    public static func table(header: [String], rows: [[String]], width: Int) -> [String] {
         var widths = header.map(\.count)
         for row in rows { for (i, c) in row.enumerated() { widths[i] = max(widths[i], c.count) } }
         let gap = 2

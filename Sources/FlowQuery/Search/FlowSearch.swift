@@ -1,0 +1,84 @@
+import FlowLog
+
+/// One search over the stored flows, as the CLI and the HTTP API take it: the query text, its syntax and options,
+/// and the time window. Parses and compiles to the store's predicates in one place.
+public struct FlowSearch: Sendable {
+    /// The query (KQL by default; empty matches everything).
+    public var query: String
+    public var syntax: QuerySyntax
+    /// Accept exactly what Kibana accepts.
+    public var strict: Bool
+    /// Match keyword values ignoring case.
+    public var ignoreCase: Bool
+    /// Flows that end at or after this time: `2h` (ago), epoch seconds, ISO-8601, date math (`now-1d`).
+    public var since: String?
+    /// Flows that start at or before this time (same forms).
+    public var until: String?
+    /// What the window's bounds are called where they were given (`--since` on the command line, `since` in a URL).
+    public var boundNames: (since: String, until: String)
+
+    public init(
+        query: String = "", syntax: QuerySyntax = .kql, strict: Bool = false, ignoreCase: Bool = false,
+        since: String? = nil, until: String? = nil, boundNames: (since: String, until: String) = ("since", "until")
+    ) {
+        self.query = query
+        self.syntax = syntax
+        self.strict = strict
+        self.ignoreCase = ignoreCase
+        self.since = since
+        self.until = until
+        self.boundNames = boundNames
+    }
+
+    /// No lower and no upper time bound.
+    public var isUnbounded: Bool { since == nil && until == nil }
+
+    /// The query's syntax tree.
+    public func parse() throws(QuerySyntaxError) -> QueryNode {
+        try syntax.parse(query, strict: strict)
+    }
+
+    /// The predicate on `flow f`: the query and the window. `now` is in milliseconds.
+    public func predicate(_ node: QueryNode, now: Int64) throws -> SQLFragment {
+        try QueryCompiler.compile(node, options: .init(ignoreCase: ignoreCase, now: now)).and(try window(now: now))
+    }
+
+    /// The query over connections (see ``QueryCompiler/compileForConnections(_:options:)``), or `nil` when it
+    /// touches a per-line field or the window is bounded (then only the lines can answer).
+    public func connectionPredicate(_ node: QueryNode, now: Int64) throws(QuerySyntaxError) -> SQLFragment? {
+        guard isUnbounded else { return nil }
+        return try QueryCompiler.compileForConnections(node, options: .init(ignoreCase: ignoreCase, now: now))
+    }
+
+    /// The window alone, or nil without bounds.
+    public func window(now: Int64) throws(TimeBoundError) -> SQLFragment? {
+        SQLFragment.all([
+            try since.map { text throws(TimeBoundError) in
+                TimeSpan.condition(.end, ">=", try Self.seconds(text, roundUp: false, now: now, name: boundNames.since))
+            },
+            try until.map { text throws(TimeBoundError) in
+                TimeSpan.condition(.start, "<=", try Self.seconds(text, roundUp: true, now: now, name: boundNames.until))
+            },
+        ])
+    }
+
+    /// A time bound in epoch seconds: a length ago (`2h`) or an absolute time or date math.
+    public static func seconds(_ text: String, roundUp: Bool, now: Int64, name: String) throws(TimeBoundError) -> Int64 {
+        if let ago = TimeLength(parsing: text) { return now / 1000 - ago.seconds }
+        guard let ms = DateMath.parse(text, now: now, roundUp: roundUp, epochUnitMillis: 1000) else {
+            throw TimeBoundError(name: name, text: text)
+        }
+        return ms / 1000
+    }
+}
+
+/// A time bound that is not a time.
+public struct TimeBoundError: UserError, Equatable {
+    /// The bound as it was given (`--since`, `until`).
+    public var name: String
+    public var text: String
+    public var errorCode: String { "query.bad_time" }
+    public var message: String {
+        "\(name) \"\(text)\" is not a time: use 2h, 30m, 7d, epoch seconds, ISO-8601 or now-1d"
+    }
+}

@@ -1,0 +1,48 @@
+import FlowStore
+import Hummingbird
+import Logging
+import NIOCore
+
+/// Assembles `flowq serve`: the routes, access control, problem responses and the HTTP/1.1 server.
+public enum APIServer {
+    /// The application, ready to run in a `ServiceGroup`. `onListening` gets the bound port (useful with port 0).
+    public static func application(
+        _ configuration: ServerConfiguration, health: HealthRoutes, logger: Logger,
+        onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) throws -> some ApplicationProtocol {
+        ServerContext.bodyLimit = configuration.maxBodyBytes
+        let writer = try StoreWriter(path: configuration.databasePath)
+        let readers = ReaderPool(
+            path: configuration.databasePath, size: configuration.maxConcurrentQueries, timeout: configuration.queryTimeout)
+        let router = Router(context: ServerContext.self)
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: AccessMiddleware(tokens: configuration.tokens))
+        health.add(to: router)
+        QueryRoutes(readers: readers).add(to: router)
+        ReportRoutes(readers: readers).add(to: router)
+        IngestRoutes(writer: writer).add(to: router)
+        return Application(
+            router: router,
+            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.nanoseconds)))),
+            configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "flowq"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.listen.port) },
+            logger: logger)
+    }
+
+    /// Only `/metrics`, `/healthz` and `/readyz` (the collector's endpoint).
+    public static func healthApplication(
+        listen: ListenAddress, health: HealthRoutes, logger: Logger, onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router(context: BasicRequestContext.self)
+        health.add(to: router)
+        return Application(
+            router: router, server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "flowq"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? listen.port) },
+            logger: logger)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+}

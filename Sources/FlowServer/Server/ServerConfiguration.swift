@@ -1,0 +1,22 @@
+/// How `flowq serve` runs.
+public struct ServerConfiguration: Sendable {
+    /// The SQLite store (created if missing).
+    public var databasePath: String
+    public var listen: ListenAddress
+    /// Bearer tokens; `nil` means loopback clients only.
+    public var tokens: TokenTable?
+    /// Largest request body (an emitter bucket, a policy file).
+    public var maxBodyBytes = 64 << 20
+    /// Queries that run at once; more wait.
+    public var maxConcurrentQueries = 4
+    /// A query running longer is stopped (503 `query.timeout`).
+    public var queryTimeout: Duration = .seconds(30)
+    /// An idle connection is closed after this long (a client that never sends its request included).
+    public var idleTimeout: Duration = .seconds(30)
+
+    public init(databasePath: String, listen: ListenAddress, tokens: TokenTable? = nil) {
+        self.databasePath = databasePath
+        self.listen = listen
+        self.tokens = tokens
+    }
+}
