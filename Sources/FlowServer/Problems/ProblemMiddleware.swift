@@ -4,6 +4,7 @@ import FlowStore
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// The one place where errors become responses: every error leaves as a ``Problem``, never as a stack trace.
 ///
@@ -18,14 +19,16 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            throw Self.problem(for: error, logger: context.logger)
+            throw Self.problem(for: error, path: request.uri.path, logger: context.logger)
         }
     }
 
-    static func problem(for error: any Error, logger: Logger) -> Problem {
+    static func problem(for error: any Error, path: String, logger: Logger) -> Problem {
         switch error {
         case let p as Problem:
             return p
+        case is NIOTooManyBytesError:
+            return Problem(.contentTooLarge, code: "http.body_too_large", "the request body is larger than \(ServerContext.bodyLimit) bytes (--max-body-bytes)")
         case let e as QuerySyntaxError:
             return Problem(.badRequest, code: e.errorCode, e.message + (e.hint.map { " (hint: \($0))" } ?? ""), offset: e.offset)
         case let e as any UserError:
@@ -34,6 +37,9 @@ struct ProblemMiddleware: RouterMiddleware {
         case let e as HTTPError:
             let code: String
             switch e.status {
+            case .notFound where APIServer.routes.keys.contains(path):
+                return Problem(.methodNotAllowed, code: "http.method_not_allowed",
+                               "\(path) takes \(APIServer.routes[path]!.rawValue) only", headers: [.allow: APIServer.routes[path]!.rawValue])
             case .notFound: code = "http.not_found"
             case .methodNotAllowed: code = "http.method_not_allowed"
             case .contentTooLarge: code = "http.body_too_large"

@@ -1,10 +1,18 @@
 import FlowStore
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
 
 /// Assembles `flowq serve`: the routes, access control, problem responses and the HTTP/1.1 server.
 public enum APIServer {
+    /// Every path of the API and the method it takes (a request with another method gets 405).
+    static let routes: [String: HTTPRequest.Method] = [
+        "/api/v1/flows": .get, "/api/v1/count": .get, "/api/v1/groups": .get, "/api/v1/fields": .get,
+        "/api/v1/explain": .get, "/api/v1/report": .get, "/api/v1/simulate": .post, "/api/v1/flows/bulk": .post,
+        "/metrics": .get, "/healthz": .get, "/readyz": .get,
+    ]
+
     /// The application, ready to run in a `ServiceGroup`. `onListening` gets the bound port (useful with port 0).
     public static func application(
         _ configuration: ServerConfiguration, health: HealthRoutes, logger: Logger,

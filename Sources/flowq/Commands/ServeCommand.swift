@@ -37,6 +37,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Stop a query after this long (30s, 2m).")
     var queryTimeout: TimeLength = TimeLength(seconds: 30)
 
+    @Option(help: "Close a connection idle this long, one that never finishes its request included (30s).")
+    var idleTimeout: TimeLength = TimeLength(seconds: 30)
+
     @Option(help: "Largest request body in bytes.")
     var maxBodyBytes: Int = 64 << 20
 
@@ -46,6 +49,7 @@ struct ServeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (1...256).contains(maxQueries) else { throw ValidationError("--max-queries must be between 1 and 256") }
         guard queryTimeout.seconds >= 1 else { throw ValidationError("--query-timeout must be at least 1s") }
+        guard idleTimeout.seconds >= 1 else { throw ValidationError("--idle-timeout must be at least 1s") }
         guard (1024...(1 << 30)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be between 1024 and 1073741824") }
     }
 
@@ -64,6 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.maxConcurrentQueries = maxQueries
         config.queryTimeout = .seconds(queryTimeout.seconds)
         config.maxBodyBytes = maxBodyBytes
+        config.idleTimeout = .seconds(idleTimeout.seconds)
         if config.tokens == nil {
             logger.notice("no --token-file: only clients on this machine (loopback) are answered")
         }

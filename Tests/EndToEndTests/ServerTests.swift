@@ -1,0 +1,224 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `flowq serve` over real sockets: the API against the CLI, errors as problems, Goldmane's emitter, tokens,
+/// limits, slow and idle clients, shutdown.
+@Suite(.serialized, .enabled(if: Environment.has("curl"), "talks to the server with curl"))
+struct ServerTests {
+    static let flowq = CLITests.flowq
+
+    /// SampleLogs in a store of the test's own.
+    static func sampleStore(_ dir: TempDir) throws -> String {
+        let db = dir.file("s.db")
+        let r = try run(flowq, ["ingest", Repo.sampleLogs(), "--db", db])
+        precondition(r.status == 0, r.stderr)
+        return db
+    }
+
+    static func object(_ text: String) -> [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+    }
+
+    static func escaped(_ q: String) -> String {
+        q.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? q
+    }
+
+    @Test func apiGivesTheCLIsAnswers() throws {
+        let dir = TempDir()
+        let db = try Self.sampleStore(dir)
+        let server = try RunningServer(db: db, in: dir)
+        let queries = [
+            "", "action:deny", "dest_port:53", #"policies:{pending_policies: *default-deny*} and action:"allow""#,
+            "source_namespace:kube-system or dest_port >= 1000", "not reporter:src and proto:udp",
+        ]
+        for q in queries {
+            let cli = try run(Self.flowq, ["query", q, "--db", db, "--count"])
+            let api = try server.get("/api/v1/count?q=\(Self.escaped(q))")
+            #expect(api.status == 200)
+            #expect(api.body == "{\"count\":\(cli.stdout.trimmingCharacters(in: .whitespacesAndNewlines))}", "\(q)")
+        }
+        for (q, extra) in [("action:deny", ""), ("dest_port:53", "&sort=start_time:desc"), ("", "&fields=host,dest_port,policies.pending_policies")] {
+            var args = ["query", q, "--db", db, "--limit", "1000", "--format", "ndjson"]
+            if extra.contains("sort") { args += ["--sort", "start_time:desc"] }
+            if extra.contains("fields") { args += ["--fields", "host,dest_port,policies.pending_policies"] }
+            let cli = try run(Self.flowq, args)
+            let api = try server.get("/api/v1/flows?q=\(Self.escaped(q))&limit=1000&format=ndjson\(extra)")
+            #expect(api.status == 200)
+            #expect(api.body + "\n" == cli.stdout, "\(q) \(extra)")
+            #expect(!api.body.isEmpty)
+        }
+        let array = try server.get("/api/v1/flows?q=action:deny&limit=3&format=json")
+        #expect(((try JSONSerialization.jsonObject(with: Data(array.body.utf8))) as? [Any])?.count == 3)
+        let groupsCLI = try run(Self.flowq, ["query", "action:deny", "--db", db, "--group-by", "dest_namespace,dest_port", "--format", "json"])
+        let groupsAPI = try server.get("/api/v1/groups?q=action:deny&by=dest_namespace,dest_port")
+        let apiGroups = Self.object(groupsAPI.body)["groups"] as? [[String: Any]]
+        let cliGroups = (try JSONSerialization.jsonObject(with: Data(groupsCLI.stdout.utf8))) as? [[String: Any]]
+        #expect(apiGroups?.count == cliGroups?.count && (apiGroups?.count ?? 0) > 0)
+        #expect(apiGroups.map { NSArray(array: $0) } == cliGroups.map { NSArray(array: $0) })
+        #expect(try server.get("/api/v1/fields").body + "\n" == run(Self.flowq, ["fields", "--json"]).stdout)
+        let explain = Self.object(try server.get("/api/v1/explain?q=dest_port%3E%3D53").body)
+        #expect((explain["sql"] as? String)?.contains("dest_port >= ?") == true)
+        // The report: the same verdict and connections as `flowq report`.
+        let cliReport = Self.object(try run(Self.flowq, ["report", "--db", db, "--format", "json", "--min-window", "1h"]).stdout)
+        let apiReport = try server.get("/api/v1/report?format=json&min_window=1h")
+        let report = Self.object(apiReport.body)
+        #expect(report["verdict"] as? String == "NOT READY")
+        #expect(report["verdict"] as? String == cliReport["verdict"] as? String)
+        #expect((report["connections"] as? [Any])?.count == (cliReport["connections"] as? [Any])?.count)
+        #expect(try server.get("/api/v1/report?format=md").body.hasPrefix("# "))
+        #expect(try server.get("/api/v1/report?format=html").body.contains("<html"))
+        // Simulate: policy YAML in the body.
+        let policy = dir.file("allow.yaml")
+        try """
+            apiVersion: projectcalico.org/v3
+            kind: GlobalNetworkPolicy
+            metadata: {name: deny-all}
+            spec: {selector: all(), types: [Ingress, Egress]}
+            """.write(toFile: policy, atomically: true, encoding: .utf8)
+        let cliSim = Self.object(try run(Self.flowq, ["simulate", "--policies", policy, "--db", db, "--format", "json", "--min-window", "1h"]).stdout)
+        let apiSim = Self.object(try server.post("/api/v1/simulate?format=json&min_window=1h", file: policy).body)
+        #expect(apiSim["verdict"] as? String == cliSim["verdict"] as? String)
+        #expect((apiSim["connections"] as? [Any])?.count == (cliSim["connections"] as? [Any])?.count)
+        #expect(((apiSim["connections"] as? [Any])?.count ?? 0) > 0)
+    }
+
+    @Test func errorsAreProblemsWithCodes() throws {
+        let dir = TempDir()
+        let db = try Self.sampleStore(dir)
+        let server = try RunningServer(db: db, in: dir)
+        func problem(_ path: String, _ status: Int, _ code: String, file: String? = nil) throws -> [String: Any] {
+            let r = try file.map { try server.post(path, file: $0) } ?? server.get(path)
+            let o = Self.object(r.body)
+            #expect(r.status == status, "\(path): \(r.body)")
+            #expect(o["code"] as? String == code, "\(path): \(r.body)")
+            #expect(o["status"] as? Int == status && o["detail"] is String, "\(path): \(r.body)")
+            return o
+        }
+        #expect(try problem("/api/v1/count?q=action:(deny", 400, "query.syntax")["offset"] as? Int == 12)
+        #expect(try problem("/api/v1/flows?q=nosuchfield:1", 400, "query.unknown_field")["offset"] as? Int == 0)
+        _ = try problem("/api/v1/flows?limit=-1", 400, "api.bad_parameter")
+        _ = try problem("/api/v1/flows?format=xml", 400, "api.bad_parameter")
+        _ = try problem("/api/v1/flows?fields=nope", 400, "query.unknown_field")
+        _ = try problem("/api/v1/count?since=yesterday-ish", 400, "query.bad_time")
+        _ = try problem("/api/v1/groups", 400, "api.missing_parameter")
+        _ = try problem("/api/v1/nope", 404, "http.not_found")
+        let broken = dir.file("broken.yaml")
+        try "kind: GlobalNetworkPolicy\nmetadata: {name: x}\nspec: {ingress: [{action: Allow, destination: {ports: [70000]}}]}\n"
+            .write(toFile: broken, atomically: true, encoding: .utf8)
+        _ = try problem("/api/v1/simulate", 400, "policy.invalid", file: broken)
+        // No endpoint but the ingest ones writes: a POST elsewhere is refused.
+        _ = try problem("/api/v1/count", 405, "http.method_not_allowed", file: broken)
+        let head = try run("/usr/bin/env", ["curl", "-s", "-D", "-", "-o", "/dev/null", "http://127.0.0.1:\(server.port)/api/v1/nope"])
+        #expect(head.stdout.lowercased().contains("content-type: application/problem+json"))
+    }
+
+    @Test func goldmaneBodyIsStoredOnceAndReported() throws {
+        let dir = TempDir()
+        let db = dir.file("g.db")
+        let server = try RunningServer(db: db, in: dir)
+        let body = Repo.root.appendingPathComponent("Tests/Fixtures/goldmane/emitter-body.ndjson").path
+        let next = Repo.root.appendingPathComponent("Tests/Fixtures/goldmane/emitter-body-next.ndjson").path
+        let ndjson = ["Content-Type: application/x-ndjson"]
+        let first = Self.object(try server.post("/api/v1/flows/bulk", file: body, headers: ndjson).body)
+        #expect(first["stored"] as? Int == 7 && first["duplicate"] as? Bool == false, "\(first)")
+        for _ in 0..<2 {
+            let again = Self.object(try server.post("/api/v1/flows/bulk", file: body, headers: ndjson).body)
+            #expect(again["stored"] as? Int == 0 && again["duplicate"] as? Bool == true, "\(again)")
+        }
+        #expect(Self.object(try server.post("/api/v1/flows/bulk", file: next, headers: ndjson).body)["stored"] as? Int == 7)
+        // A body with a broken flow: the rest is stored, the broken one is a reject with its reason.
+        let mixed = dir.file("mixed.ndjson")
+        let lines = try String(contentsOfFile: next, encoding: .utf8).split(separator: "\n")
+        try ([String(lines[0]).replacingOccurrences(of: "1795392300", with: "1795392600"), "{\"Key\":{\"source_type\":9}}", "not json"]
+            .joined(separator: "\n")).write(toFile: mixed, atomically: true, encoding: .utf8)
+        let m = Self.object(try server.post("/api/v1/flows/bulk", file: mixed, headers: ndjson).body)
+        #expect(m["stored"] as? Int == 1 && m["rejected"] as? Int == 2, "\(m)")
+        #expect(try server.get("/api/v1/count").body == "{\"count\":15}")
+        // KQL sees Goldmane's traces as flow-log lines.
+        #expect(try server.get("/api/v1/count?q=\(Self.escaped("policies:{pending_policies: *sgnp\\:default-deny*}"))").body == "{\"count\":3}")
+        kill(server.process.processIdentifier, SIGTERM)
+        server.process.waitUntilExit()
+        #expect(server.process.terminationStatus == 0)
+        let report = try run(Self.flowq, ["report", "--db", db, "--format", "json", "--min-window", "0h"])
+        #expect(report.status == 3, "\(report.stderr)")
+        let connections = Self.object(report.stdout)["connections"] as? [[String: Any]] ?? []
+        let breaking = connections.filter { $0["classification"] as? String == "would_break" }
+        #expect(breaking.count == 1, "\(connections)")
+        #expect((breaking.first?["destination"] as? [String: Any])?["name"] as? String == "backend-7d4b9c6f8-*")
+        #expect(CollectorTests.sql(db, "SELECT code FROM reject ORDER BY line") == "goldmane.invalid_flow\ngoldmane.not_json")
+    }
+
+    @Test func tokensAndScopes() throws {
+        let dir = TempDir()
+        let db = try Self.sampleStore(dir)
+        let tokens = dir.file("tokens")
+        try "# reader and shipper\nread-token-0123456789 read\ningest-token-0123456789 ingest\n"
+            .write(toFile: tokens, atomically: true, encoding: .utf8)
+        let server = try RunningServer(db: db, in: dir, extra: ["--token-file", tokens])
+        let body = Repo.root.appendingPathComponent("Tests/Fixtures/goldmane/emitter-body.ndjson").path
+        func code(_ r: (body: String, status: Int)) -> String { Self.object(r.body)["code"] as? String ?? "\(r.status) \(r.body)" }
+        #expect(try server.get("/healthz").status == 200)
+        #expect(code(try server.get("/api/v1/count")) == "auth.missing_token")
+        #expect(try server.get("/api/v1/count").status == 401)
+        #expect(code(try server.get("/api/v1/count", headers: ["Authorization: Bearer nope-nope-nope-nope"])) == "auth.bad_token")
+        #expect(try server.get("/api/v1/count", headers: ["Authorization: Bearer read-token-0123456789"]).status == 200)
+        #expect(code(try server.get("/api/v1/count", headers: ["Authorization: Bearer ingest-token-0123456789"])) == "auth.wrong_scope")
+        #expect(code(try server.post("/api/v1/flows/bulk", file: body, headers: ["Authorization: Bearer read-token-0123456789"])) == "auth.wrong_scope")
+        #expect(try server.post("/api/v1/flows/bulk", file: body, headers: ["Authorization: Bearer ingest-token-0123456789"]).status == 200)
+        #expect(try server.get("/metrics", headers: ["Authorization: Bearer read-token-0123456789"]).status == 200)
+        // A token file with a mistake stops the server before it listens, naming the line (never the token).
+        try "short read\n".write(toFile: tokens, atomically: true, encoding: .utf8)
+        let bad = try run(Self.flowq, ["serve", "--db", db, "--listen", "127.0.0.1:0", "--token-file", tokens])
+        #expect(bad.status == 2 && bad.stderr.contains("serve.bad_token_file") && bad.stderr.contains("\(tokens):1"), "\(bad.stderr)")
+        #expect(!bad.stderr.contains("short"))
+    }
+
+    @Test func limitsIdleAndSlowClients() throws {
+        let dir = TempDir()
+        let db = try Self.sampleStore(dir)
+        let server = try RunningServer(db: db, in: dir, extra: ["--max-body-bytes", "2048", "--idle-timeout", "2s"])
+        let big = dir.file("big.ndjson")
+        try String(repeating: "x", count: 4096).write(toFile: big, atomically: true, encoding: .utf8)
+        let tooLarge = try server.post("/api/v1/flows/bulk", file: big)
+        #expect(tooLarge.status == 413 && Self.object(tooLarge.body)["code"] as? String == "http.body_too_large", "\(tooLarge)")
+        // 200 idle connections and a slow client do not keep /healthz from answering.
+        let idle = (0..<200).compactMap { _ in RawClient(port: server.port) }
+        #expect(idle.count == 200)
+        let slow = RawClient(port: server.port)!
+        slow.send("GET /healthz HTTP/1.1\r\nHo")
+        for _ in 0..<5 {
+            let start = Date()
+            #expect(try server.get("/healthz").status == 200)
+            #expect(Date().timeIntervalSince(start) < 1)
+        }
+        // The slow client is dropped after the idle timeout.
+        #expect(slow.closedByServer(within: 6))
+        kill(server.process.processIdentifier, SIGTERM)
+        let start = Date()
+        server.process.waitUntilExit()
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(server.process.terminationStatus == 0)
+    }
+
+    @Test(.enabled(if: ServerTests.hasIPv6Loopback, "no IPv6 loopback here"))
+    func listensOnIPv6() throws {
+        let dir = TempDir()
+        let db = try Self.sampleStore(dir)
+        let server = try RunningServer(db: db, in: dir, host: "::1")
+        #expect(try server.get("/healthz", host: "::1").status == 200)
+        #expect(try server.get("/api/v1/count?q=action:deny", host: "::1").body == "{\"count\":46}")
+    }
+
+    static var hasIPv6Loopback: Bool {
+        let fd = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var addr = sockaddr_in6()
+        addr.sin6_family = sa_family_t(AF_INET6)
+        addr.sin6_addr = in6addr_loopback
+        return withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+        } == 0
+    }
+}
