@@ -170,7 +170,7 @@ import Testing
         let db = try store(dir)
         for args in [["--sort", "extra.a') DESC, (SELECT 1"], ["--group-by", "extra.a\"b"], ["--fields", "extra.x'"]] {
             let r = try flowq(["query", "", "--db", db] + args, cwd: dir.path)
-            #expect(r.status == 2 && r.stderr.contains("[cli.usage]") && r.stderr.contains("unknown field"), "\(args): \(r.stderr)")
+            #expect(r.status == 2 && r.stderr.contains("[query.unknown_field]") && r.stderr.contains("unknown field"), "\(args): \(r.stderr)")
         }
     }
 

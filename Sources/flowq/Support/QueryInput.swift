@@ -14,11 +14,11 @@ struct QueryOptions: ParsableArguments {
     @Flag(help: "Match keyword values ignoring case.")
     var ignoreCase = false
 
-    /// The search these options, `query` and `window` describe.
-    func search(_ query: String, window: TimeWindow = TimeWindow()) -> FlowSearch {
+    /// The search these options, `query` and `window` describe (no window: all time).
+    func search(_ query: String, window: TimeWindow? = nil) -> FlowSearch {
         FlowSearch(
-            query: query, syntax: syntax, strict: strict, ignoreCase: ignoreCase, since: window.since,
-            until: window.until, boundNames: ("--since", "--until"))
+            query: query, syntax: syntax, strict: strict, ignoreCase: ignoreCase, since: window?.since,
+            until: window?.until, boundNames: ("--since", "--until"))
     }
 
     /// Parses the query, or prints the error with a caret and exits 2.
