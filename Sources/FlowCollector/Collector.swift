@@ -30,7 +30,9 @@ public final class Collector: Service, @unchecked Sendable {
     private var databaseDeleted = false
     private var lastRetention = Date.distantPast
     private var lastReport: Date?
-    private var ingestors: [String: (SQLiteStore, FileIngestor)] = [:]
+    private var ingestors: [String: (any FlowStorage, FileIngestor)] = [:]
+    /// A node agent's stores, one per watched directory (its node name keys the server's checkpoints).
+    private var shipping: [String: ShippingStorage] = [:]
 
     public init(configuration: CollectorConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -41,7 +43,7 @@ public final class Collector: Service, @unchecked Sendable {
         logger.info(
             "collector started",
             metadata: [
-                "db": "\(configuration.databasePath)",
+                "db": "\(configuration.shipTo.map { "ship to " + $0.url.absoluteString } ?? configuration.databasePath)",
                 "watch": "\(configuration.watches.map { $0.directory + ($0.host.map { "=" + $0 } ?? "") }.joined(separator: ","))",
             ])
         var lastStoreError: String? = nil
@@ -70,6 +72,7 @@ public final class Collector: Service, @unchecked Sendable {
 
     /// One pass over every watched directory. Returns the store error, if the store failed.
     private func cycle() -> String? {
+        if let target = configuration.shipTo { return watchAll { watch in shippingStorage(watch, target) } }
         let store: SQLiteStore
         if let s = self.store {
             store = s
@@ -97,6 +100,19 @@ public final class Collector: Service, @unchecked Sendable {
             return storeFailed("the database file \(change); closing it", StoreError(.cannotOpen, "database file \(change)"))
         }
         databaseDeleted = false
+        return watchAll { _ in store }
+    }
+
+    /// A node agent's store for a watched directory: the server, with this node's name.
+    private func shippingStorage(_ watch: CollectorConfiguration.Watch, _ target: ShipTarget) -> ShippingStorage {
+        if let s = shipping[watch.directory] { return s }
+        let s = ShippingStorage(target: target, node: watch.host ?? ProcessInfo.processInfo.hostName)
+        shipping[watch.directory] = s
+        return s
+    }
+
+    /// Ingests what is new in every watched directory into the store `storage` gives for it.
+    private func watchAll(_ storage: (CollectorConfiguration.Watch) -> any FlowStorage) -> String? {
         for watch in configuration.watches {
             if Task.isShuttingDownGracefully { return nil }
             let files: [String]
@@ -111,7 +127,7 @@ public final class Collector: Service, @unchecked Sendable {
                 warnOnce(watch.directory, "cannot read the watched directory; retrying", error)
                 continue
             }
-            let ingestor = ingestor(for: watch, store)
+            let ingestor = ingestor(for: watch, storage(watch))
             for path in files {
                 if Task.isShuttingDownGracefully { return nil }
                 if let until = backoffUntil[path], until > Date() { continue }
@@ -146,7 +162,7 @@ public final class Collector: Service, @unchecked Sendable {
 
     /// The ingestor of a watched directory, kept across polls (and its decoder's pool with it) while the store
     /// stays open.
-    private func ingestor(for watch: CollectorConfiguration.Watch, _ store: SQLiteStore) -> FileIngestor {
+    private func ingestor(for watch: CollectorConfiguration.Watch, _ store: any FlowStorage) -> FileIngestor {
         if let (s, i) = ingestors[watch.directory], s === store { return i }
         let i = FileIngestor(
             store: store,
@@ -166,8 +182,10 @@ public final class Collector: Service, @unchecked Sendable {
             logger.debug("\(what); retrying in \(storeBackoff) s", metadata: ["error": "\(text)"])
         }
         storeBackoff = min(storeBackoff * 2, 30)
-        // Reopen on the next cycle: the dictionaries of a failed transaction are forgotten with the store.
+        // Reopen on the next cycle: the dictionaries of a failed transaction are forgotten with the store (an agent
+        // asks the server for its checkpoints again).
         store = nil
+        shipping = [:]
         return text
     }
 

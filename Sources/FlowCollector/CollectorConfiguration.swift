@@ -42,6 +42,8 @@ public struct CollectorConfiguration: Sendable {
     public var reportOptions: ReadinessOptions
     /// Read files that symbolic links in a watched directory point to (off: links are skipped and logged).
     public var followSymlinks = false
+    /// Ship batches to `flowq serve` instead of writing ``databasePath`` (a node agent).
+    public var shipTo: ShipTarget?
 
     public init(
         watches: [Watch], databasePath: String, pollInterval: Duration = .milliseconds(250), maxLineLength: Int = 1 << 20,

@@ -19,6 +19,13 @@ public struct Rejects: Sendable, Hashable, ExpressibleByArrayLiteral {
         for r in list { add(r) }
     }
 
+    /// Rejects as another process counted them (a node agent's batch): `kept` whole, `counts` by reason.
+    public init(kept: [Reject], counts: [String: Int64]) {
+        self.kept = kept
+        self.counts = counts
+        total = counts.values.reduce(0, +)
+    }
+
     public init(arrayLiteral elements: Reject...) {
         self.init(elements)
     }

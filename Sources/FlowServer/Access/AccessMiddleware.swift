@@ -9,7 +9,7 @@ struct AccessMiddleware: RouterMiddleware {
     let tokens: TokenTable?
 
     static let open: Set<String> = ["/healthz", "/readyz"]
-    static let ingestPaths: Set<String> = ["/api/v1/flows/bulk", "/api/v1/batches"]
+    static let ingestPaths: Set<String> = ["/api/v1/flows/bulk", "/api/v1/batches", "/api/v1/checkpoints"]
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         let path = request.uri.path

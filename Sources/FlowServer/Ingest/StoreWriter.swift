@@ -20,6 +20,47 @@ final class StoreWriter: @unchecked Sendable {
         var duplicate: Bool
     }
 
+    /// What a node agent's batch did: the server's checkpoint of the file after it.
+    enum ShipOutcome: Sendable {
+        /// Stored now, or stored before (a retry): the checkpoint is at or past the batch's end.
+        case stored(Checkpoint, duplicate: Bool)
+        /// The batch does not start where the server's checkpoint is: the agent resumes from the checkpoint.
+        case outOfOrder(Checkpoint?)
+    }
+
+    /// Stores an agent's batch under `key` (node and fingerprint) if it starts at the server's checkpoint, in one
+    /// transaction with the checkpoint; a batch whose end the checkpoint already passed is a duplicate.
+    func ship(key: String, batch: ShippedBatch, records: [FlowRecord], rejects: Rejects) async throws -> ShipOutcome {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { [self] in
+                continuation.resume(with: Result {
+                    try lock.withLock {
+                        let stored = try store.checkpoint(fingerprint: key)
+                        let at = stored?.offset ?? 0
+                        if at != batch.fromOffset {
+                            // Stored before (the agent retried after a lost answer), or out of order.
+                            if let stored, at >= batch.checkpoint.offset { return .stored(stored, duplicate: true) }
+                            return .outOfOrder(stored)
+                        }
+                        var checkpoint = batch.checkpoint
+                        checkpoint.fingerprint = key
+                        try store.append(
+                            records: records, host: batch.host, overridingLines: batch.overridingLines, rejects: rejects,
+                            checkpoint: checkpoint)
+                        return .stored(checkpoint, duplicate: false)
+                    }
+                })
+            }
+        }
+    }
+
+    /// The server's checkpoint of an agent's file.
+    func checkpoint(key: String) async throws -> Checkpoint? {
+        try await withCheckedThrowingContinuation { continuation in
+            queue.async { [self] in continuation.resume(with: Result { try lock.withLock { try store.checkpoint(fingerprint: key) } }) }
+        }
+    }
+
     /// Stores `records` and `rejects` under `fingerprint` unless that batch was stored before.
     func store(fingerprint: String, source: String, host: String?, records: [FlowRecord], rejects: Rejects, lines: Int64, bytes: Int64)
         async throws -> Outcome

@@ -10,6 +10,7 @@ public enum APIServer {
     static let routes: [String: HTTPRequest.Method] = [
         "/api/v1/flows": .get, "/api/v1/count": .get, "/api/v1/groups": .get, "/api/v1/fields": .get,
         "/api/v1/explain": .get, "/api/v1/report": .get, "/api/v1/simulate": .post, "/api/v1/flows/bulk": .post,
+        "/api/v1/batches": .post, "/api/v1/checkpoints": .get,
         "/metrics": .get, "/healthz": .get, "/readyz": .get,
     ]
 
@@ -29,6 +30,7 @@ public enum APIServer {
         QueryRoutes(readers: readers).add(to: router)
         ReportRoutes(readers: readers).add(to: router)
         IngestRoutes(writer: writer).add(to: router)
+        ShipRoutes(writer: writer).add(to: router)
         return Application(
             router: router,
             server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.nanoseconds)))),

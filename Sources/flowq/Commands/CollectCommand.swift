@@ -56,6 +56,12 @@ struct CollectCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Scheduled reports") var flags: ReadinessFlags
 
+    @Option(help: "Ship batches to this flowq serve (http[s]://HOST:PORT) instead of writing --db: a node agent.")
+    var shipTo: String?
+
+    @Option(help: "With --ship-to: a file holding the bearer token (scope ingest); or set $FLOWQ_TOKEN.")
+    var tokenFile: String?
+
     @Flag(help: "Read files that symbolic links in a watched directory point to (by default links are skipped).")
     var followSymlinks = false
 
@@ -71,6 +77,14 @@ struct CollectCommand: AsyncParsableCommand {
         }
         if let retain, retain.seconds == 0 { throw ValidationError("--retain must be longer than 0s") }
         if let reportEvery, reportEvery.seconds < 60 { throw ValidationError("--report-every must be at least 1m") }
+        if let shipTo {
+            guard let url = URL(string: shipTo), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw ValidationError("--ship-to must be a URL such as http://flowq.flowq.svc:8080")
+            }
+            if retain != nil || reportEvery != nil {
+                throw ValidationError("--ship-to: retention and scheduled reports are the server's (flowq serve), not the agent's")
+            }
+        }
     }
 
     func run() async throws {
@@ -93,6 +107,17 @@ struct CollectCommand: AsyncParsableCommand {
             retainSeconds: retainSeconds, metricsPort: metricsPort, metricsAddress: metricsAddress,
             reportEverySeconds: reportEvery, reportDirectory: reportDir, reportOptions: reportOptions)
         config.followSymlinks = followSymlinks
+        if let shipTo, let url = URL(string: shipTo) {
+            var token = ProcessInfo.processInfo.environment["FLOWQ_TOKEN"]
+            if let tokenFile {
+                do {
+                    token = try String(contentsOfFile: tokenFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                } catch {
+                    throw fail("cannot read --token-file \(tokenFile): \(error.localizedDescription)")
+                }
+            }
+            config.shipTo = ShipTarget(url: url, token: token)
+        }
         let collector = Collector(configuration: config, logger: logger)
         var services: [any Service] = [collector]
         if let port = metricsPort {
