@@ -47,19 +47,24 @@ public final class Collector: Service, @unchecked Sendable {
                 "watch": "\(configuration.watches.map { $0.directory + ($0.host.map { "=" + $0 } ?? "") }.joined(separator: ","))",
             ])
         var lastStoreError: String? = nil
-        while !Task.isShuttingDownGracefully {
-            let started = Date()
-            let storeError = cycle()
-            lastStoreError = storeError
-            health.cycleDone(error: storeError)
-            if storeError == nil {
-                retention()
-                scheduledReport()
+        await withGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully {
+                let started = Date()
+                let storeError = cycle()
+                lastStoreError = storeError
+                health.cycleDone(error: storeError)
+                if storeError == nil {
+                    retention()
+                    scheduledReport()
+                }
+                Metrics.Timer(label: "flowq_cycle_duration_seconds").recordNanoseconds(Int64(Date().timeIntervalSince(started) * 1e9))
+                let pause = storeError == nil ? configuration.pollInterval : .milliseconds(Int(storeBackoff * 1000))
+                // The pause ends at once on SIGTERM/SIGINT.
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
             }
-            Metrics.Timer(label: "flowq_cycle_duration_seconds").recordNanoseconds(Int64(Date().timeIntervalSince(started) * 1e9))
-            let pause = storeError == nil ? configuration.pollInterval : .milliseconds(Int(storeBackoff * 1000))
-            // The pause ends at once on SIGTERM/SIGINT.
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: pause) }
+        } onGracefulShutdown: {
+            // A batch waiting for another process's lock gives up at once; its lines are read again next start.
+            SQLiteStore.stopWaiting()
         }
         if let lastStoreError {
             logger.notice(

@@ -1,5 +1,6 @@
 import FlowLog
 import Foundation
+import Synchronization
 import GRDB
 import GRDBSQLite
 
@@ -17,6 +18,13 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
     private var identity: (device: UInt64, inode: UInt64)?
 
     /// The default database path: `$FLOWQ_DB`, else `./flowq.db`.
+    /// Set when the process is shutting down: no store waits for a lock any more (SIGTERM is not held up by a
+    /// lock another process keeps).
+    public static let stopping = Atomic<Bool>(false)
+
+    /// Stops every store's waiting for locks, for the rest of the process.
+    public static func stopWaiting() { stopping.store(true, ordering: .relaxed) }
+
     public static var defaultPath: String {
         ProcessInfo.processInfo.environment["FLOWQ_DB"] ?? "flowq.db"
     }
@@ -37,7 +45,12 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
         var config = Configuration()
         config.foreignKeysEnabled = false
         config.readonly = readOnly
-        config.busyMode = .timeout(10)
+        // Wait up to 10 s for another process's lock, in 5 ms steps, unless the process is stopping.
+        config.busyMode = .callback { tries in
+            guard !SQLiteStore.stopping.load(ordering: .relaxed), tries < 2_000 else { return false }
+            usleep(5_000)
+            return true
+        }
         config.prepareDatabase { db in
             if !readOnly {
                 // Checkpoint the WAL every 40 MB instead of 4 MB: index pages written by many batches are copied

@@ -431,6 +431,49 @@ struct CollectorTests {
         #expect(text.components(separatedBy: "store recovered").count - 1 == 1, "\(text)")
     }
 
+    /// SIGTERM ends the collector within 5 s even while the store is locked and it waits or backs off.
+    @Test(.enabled(if: Environment.has("python3"), "holds the lock from python3"))
+    func sigtermWhileTheStoreIsLockedEndsWithinFiveSeconds() throws {
+        let dir = TempDir()
+        let lines = try Self.lines(200, in: dir)
+        let (logs, active) = try Self.watched("node-t", lines[0..<100], in: dir)
+        let db = dir.file("t.db")
+        let p = try Self.start(["--watch", logs, "--db", db], log: dir.file("t.log"))
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", "100", seconds: 30))
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        locker.arguments = ["python3", "-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute('BEGIN EXCLUSIVE')
+            print('locked', flush=True)
+            time.sleep(16)
+            """, db]
+        let out = Pipe()
+        locker.standardOutput = out
+        try locker.run()
+        defer { locker.terminate() }
+        _ = out.fileHandleForReading.availableData
+        try Self.append(lines[100..<200], to: active)
+        for pause in [1.5, 11.0] {
+            // Inside SQLite's busy wait (1.5 s in), and in the backoff after a failed attempt (12 s in).
+            let q = pause == 1.5 ? p : try Self.start(["--watch", logs, "--db", db], log: dir.file("t2.log"))
+            defer { if q.isRunning { kill(q.processIdentifier, SIGKILL) } }
+            Thread.sleep(forTimeInterval: pause)
+            kill(q.processIdentifier, SIGTERM)
+            let start = Date()
+            while q.isRunning && Date().timeIntervalSince(start) < 15 { Thread.sleep(forTimeInterval: 0.05) }
+            #expect(!q.isRunning && Date().timeIntervalSince(start) < 5, "\(pause) s in: \(Date().timeIntervalSince(start)) s")
+        }
+        locker.terminate()
+        locker.waitUntilExit()
+        // Nothing was lost: a new run stores the rest.
+        let r = try Self.start(["--watch", logs, "--db", db], log: dir.file("t3.log"))
+        defer { r.terminate() }
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", "200", seconds: 30))
+    }
+
     /// The database deleted under a running collector: noticed, logged, not ready, and not created again behind the
     /// operator's back (SQLite would otherwise go on writing into the unlinked file); after a restart a new store gets
     /// every line still in the files, once.

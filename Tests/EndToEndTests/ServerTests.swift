@@ -237,7 +237,8 @@ struct ServerTests {
             ("GET", "/api/v1/groups?by=action,dest_port", nil), ("GET", "/api/v1/groups", nil), ("GET", "/api/v1/fields", nil),
             ("GET", "/api/v1/explain?q=action:deny", nil), ("GET", "/api/v1/report?min_window=1h", nil), ("GET", "/api/v1/report?format=md", nil),
             ("POST", "/api/v1/simulate?min_window=1h", policy), ("POST", "/api/v1/flows/bulk", goldmane), ("GET", "/metrics", nil),
-            ("GET", "/healthz", nil), ("GET", "/readyz", nil),
+            ("GET", "/healthz", nil), ("GET", "/readyz", nil), ("GET", "/api/v1/checkpoints?node=n1&fingerprint=abc-12", nil),
+            ("GET", "/api/v1/checkpoints?fingerprint=abc-12", nil), ("POST", "/api/v1/batches?node=n1", policy),
         ]
         var cases: [[String: Any]] = []
         for (i, (method, path, file)) in calls.enumerated() {
