@@ -8,6 +8,8 @@
 #   Benchmarks/run.sh loghost  # flowq collect on 20 node directories: catch-up, then the CPU of idle polling
 #   Benchmarks/run.sh peers    # flowq and DuckDB (pip) on the same 1M messy lines: ingest, 4 queries (answers checked), report
 #   Benchmarks/run.sh scale    # 100,000 distinct connections a day (pod churn): ingest, store size, report time and RSS
+#   Benchmarks/run.sh serve    # flowq serve on 10M lines: 64 clients (wrk) vs the CLI; /healthz under 200 idle
+#                              # connections and a long query; 4 agents shipping 1M lines each; Goldmane bodies
 # Data goes to $BENCH_DIR (default /tmp/flowq-bench); 10M lines take about 18 GB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -203,6 +205,62 @@ scale() {
     printf 'report: median %.2f s, peak RSS %s MB\n' "$(printf '%s\n' "${ts[@]}" | median)" "$(peak_rss_mb "$flowq" report --db "$d/s.db" --format json --out "$d/r.json")"
 }
 
+# The port a `flowq serve` log says it bound.
+served_port() { for _ in $(seq 1 100); do grep -o 'address=[^ ]*:[0-9]* \[flowq\] listening' "$1" 2>/dev/null | head -1 | sed 's/.*:\([0-9]*\) .*/\1/' | grep . && return; sleep 0.1; done; }
+
+serve() {
+    big
+    command -v wrk >/dev/null || { echo "serve needs wrk (apt-get install wrk)"; exit 2; }
+    local sel='dest_namespace:yaobank and dest_port:2379 and reporter:dst'
+    local seed='policies:{all_policies: *staged\:default-deny*} and action: "allow"'
+    local enc; enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
+    local ts=()
+    for i in $(seq 1 11); do ts+=("$(secs "$flowq" query "$seed" --db "$dir/10m.db" --count)"); done
+    printf 'CLI seed count: median %.1f ms\n' "$(echo "$(printf '%s\n' "${ts[@]}" | median) * 1000" | bc -l)"
+    ts=(); for i in $(seq 1 11); do ts+=("$(secs "$flowq" query "$sel" --db "$dir/10m.db" --limit 1000 --format ndjson)"); done
+    printf 'CLI selective 1,000 rows NDJSON: median %.1f ms\n' "$(echo "$(printf '%s\n' "${ts[@]}" | median) * 1000" | bc -l)"
+    rm -f "$dir/serve.log"
+    "$flowq" serve --db "$dir/10m.db" --listen 127.0.0.1:0 --max-queries 8 >"$dir/serve.log" 2>&1 &
+    local pid=$!
+    local port; port=$(served_port "$dir/serve.log")
+    for path in "/api/v1/count?q=$(enc "$seed")" "/api/v1/flows?q=$(enc "$sel")&limit=1000"; do
+        curl -s "http://127.0.0.1:$port$path" >/dev/null
+        echo "wrk -t2 -c64 -d15s $path"
+        wrk -t2 -c64 -d15s --latency "http://127.0.0.1:$port$path" | grep -E 'Latency|50%|99%|Requests/sec|Non-2xx|Socket errors|requests in'
+    done
+    echo "/healthz with 200 idle connections (median, max ms): $(python3 Benchmarks/serve_load.py idle-health "$port" 200)"
+    curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/flows?q=$(enc '*zz-no-such-text*')&limit=0" &
+    local slow=$!
+    sleep 0.5
+    echo "/healthz during a full-text scan of 10M lines (median, max ms): $(python3 Benchmarks/serve_load.py idle-health "$port" 0)"
+    wait $slow || true
+    kill $pid; wait $pid || true
+    # Agents: 4 node directories of 1M messy lines each, shipped at once to one server.
+    local n=1000000
+    for k in 0 1 2 3; do
+        [ -f "$dir/agents/node-$k/flows.log" ] || "$flowq" sample --lines $n --era v2 --seed $((20 + k)) --shape felix --out "$dir/agents/node-$k/flows.log" >/dev/null
+    done
+    rm -f "$dir/agents.db"* "$dir/agents-serve.log"
+    "$flowq" serve --db "$dir/agents.db" --listen 127.0.0.1:0 >"$dir/agents-serve.log" 2>&1 &
+    pid=$!
+    port=$(served_port "$dir/agents-serve.log")
+    local t0 t1 pids=()
+    t0=$(date +%s.%N)
+    for k in 0 1 2 3; do "$flowq" collect --watch "$dir/agents/node-$k=node-$k" --ship-to "http://127.0.0.1:$port" --log-level warning & pids+=($!); done
+    while [ "$(sqlite3 "$dir/agents.db" 'SELECT coalesce(sum(lines), 0) FROM source_file' 2>/dev/null || echo 0)" -lt $((4 * n)) ]; do sleep 0.5; done
+    t1=$(date +%s.%N)
+    kill "${pids[@]}"; wait "${pids[@]}" || true
+    printf '4 agents x %s lines: %.1f s = %.0f lines/s stored; flows in the store: %s (distinct per node checked by count)\n' "$n" \
+        "$(echo "$t1 - $t0" | bc -l)" "$(echo "4 * $n / ($t1 - $t0)" | bc -l)" "$(sqlite3 "$dir/agents.db" 'SELECT count(*) FROM flow')"
+    # Goldmane: 20 bodies of 10,000 flows.
+    [ -d "$dir/goldmane" ] || python3 Benchmarks/serve_load.py goldmane-bodies "$dir/goldmane" 20 10000
+    t0=$(date +%s.%N)
+    for f in "$dir"/goldmane/*.ndjson; do curl -s -o /dev/null --data-binary "@$f" -H 'Content-Type: application/x-ndjson' "http://127.0.0.1:$port/api/v1/flows/bulk"; done
+    t1=$(date +%s.%N)
+    printf 'Goldmane bulk: 200,000 flows in %.2f s = %.0f flows/s\n' "$(echo "$t1 - $t0" | bc -l)" "$(echo "200000 / ($t1 - $t0)" | bc -l)"
+    kill $pid; wait $pid || true
+}
+
 case "${1:-all}" in
     ingest) ingest ;;
     query) query ;;
@@ -212,6 +270,7 @@ case "${1:-all}" in
     loghost) loghost ;;
     peers) peers ;;
     scale) scale ;;
+    serve) serve ;;
     all) ingest; query; report; collect ;;
-    *) echo "usage: $0 ingest|query|report|collect|decode|loghost|peers|scale|all"; exit 2 ;;
+    *) echo "usage: $0 ingest|query|report|collect|decode|loghost|peers|scale|serve|all"; exit 2 ;;
 esac
