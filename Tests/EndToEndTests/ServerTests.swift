@@ -261,4 +261,42 @@ struct ServerTests {
         #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
         #expect(Set(cases.compactMap { $0["status"] as? Int }) == [200, 400])
     }
+
+    /// HTTPS with the server's certificate, and mutual TLS: a client without a certificate the CA signed is refused
+    /// in the handshake; one with it (Goldmane's emitter) may ingest without a token, and reads still need one.
+    @Test(.enabled(if: Environment.has("openssl"), "makes certificates with openssl"))
+    func tlsAndMutualTLS() throws {
+        let dir = TempDir()
+        let db = try Self.sampleStore(dir)
+        func openssl(_ args: [String]) throws {
+            let r = try run("/usr/bin/env", ["openssl"] + args, cwd: dir.path)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+        }
+        try "subjectAltName=IP:127.0.0.1,DNS:localhost\n".write(toFile: dir.file("san.ext"), atomically: true, encoding: .utf8)
+        try openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=flowq test CA"])
+        for name in ["server", "client"] {
+            try openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(name)"])
+            try openssl(["x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "\(name).pem",
+                         "-days", "2", "-extfile", "san.ext"])
+        }
+        let tokens = dir.file("tokens")
+        try "read-token-0123456789 read\n".write(toFile: tokens, atomically: true, encoding: .utf8)
+        let tls = ["--tls-cert", dir.file("server.pem"), "--tls-key", dir.file("server.key")]
+        let server = try RunningServer(db: db, in: dir, extra: tls)
+        func curl(_ port: Int, _ path: String, _ args: [String]) throws -> (status: Int32, http: String) {
+            let r = try run("/usr/bin/env", ["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert", dir.file("ca.pem")] + args + ["https://127.0.0.1:\(port)\(path)"])
+            return (r.status, r.stdout)
+        }
+        #expect(try curl(server.port, "/api/v1/count", []).http == "200")
+        #expect(try server.get("/healthz").status == 0, "plain HTTP to a TLS port")
+        let mutual = try RunningServer(db: db, in: dir, extra: tls + ["--client-ca", dir.file("ca.pem"), "--token-file", tokens])
+        let cert = ["--cert", dir.file("client.pem"), "--key", dir.file("client.key")]
+        let body = Repo.root.appendingPathComponent("Tests/Fixtures/goldmane/emitter-body.ndjson").path
+        #expect(try curl(mutual.port, "/healthz", []).status != 0, "no client certificate: refused in the handshake")
+        #expect(try curl(mutual.port, "/api/v1/flows/bulk", cert + ["--data-binary", "@\(body)"]).http == "200")
+        #expect(try curl(mutual.port, "/api/v1/count", cert).http == "401")
+        #expect(try curl(mutual.port, "/api/v1/count", cert + ["-H", "Authorization: Bearer read-token-0123456789"]).http == "200")
+        let bad = try run(Self.flowq, ["serve", "--db", db, "--listen", "127.0.0.1:0", "--tls-cert", dir.file("ca.key"), "--tls-key", dir.file("server.key")])
+        #expect(bad.status == 2 && bad.stderr.contains("serve.bad_tls"), "\(bad.stderr)")
+    }
 }

@@ -7,6 +7,8 @@ import NIOCore
 struct AccessMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let tokens: TokenTable?
+    /// Mutual TLS: every connection presented a certificate the client CA signed (the handshake refuses others).
+    let verifiedClients: Bool
 
     static let open: Set<String> = ["/healthz", "/readyz"]
     static let ingestPaths: Set<String> = ["/api/v1/flows/bulk", "/api/v1/batches", "/api/v1/checkpoints"]
@@ -16,8 +18,13 @@ struct AccessMiddleware: RouterMiddleware {
         if Self.open.contains(path) { return try await next(request, context) }
         var context = context
         let needed: TokenScope = Self.ingestPaths.contains(path) ? .ingest : .read
+        // A client whose certificate the handshake verified (Goldmane's emitter with CLIENT_CERT_PATH) may ingest.
+        if verifiedClients && needed == .ingest && request.headers[.authorization] == nil {
+            context.scopes = [.ingest]
+            return try await next(request, context)
+        }
         guard let tokens else {
-            guard Self.isLoopback(context.remoteAddress) else {
+            guard verifiedClients || Self.isLoopback(context.remoteAddress) else {
                 throw Problem(.forbidden, code: "auth.loopback_only", "without --token-file only clients on this machine may call flowq serve")
             }
             context.scopes = Set(TokenScope.allCases)

@@ -1,6 +1,8 @@
 import FlowStore
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 
@@ -25,15 +27,17 @@ public enum APIServer {
             path: configuration.databasePath, size: configuration.maxConcurrentQueries, timeout: configuration.queryTimeout)
         let router = Router(context: ServerContext.self)
         router.add(middleware: ProblemMiddleware())
-        router.add(middleware: AccessMiddleware(tokens: configuration.tokens))
+        router.add(middleware: AccessMiddleware(tokens: configuration.tokens, verifiedClients: configuration.tls?.clientCA != nil))
         health.add(to: router)
         QueryRoutes(readers: readers).add(to: router)
         ReportRoutes(readers: readers).add(to: router)
         IngestRoutes(writer: writer).add(to: router)
         ShipRoutes(writer: writer).add(to: router)
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.nanoseconds))))
+        let server = try configuration.tls.map { files in try HTTPServerBuilder.tls(http1, tlsConfiguration: try files.configuration()) } ?? http1
         return Application(
             router: router,
-            server: .http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.nanoseconds)))),
+            server: server,
             configuration: .init(address: .hostname(configuration.listen.host, port: configuration.listen.port), serverName: "flowq"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.listen.port) },
             logger: logger)

@@ -5,6 +5,8 @@ public struct ServerConfiguration: Sendable {
     public var listen: ListenAddress
     /// Bearer tokens; `nil` means loopback clients only.
     public var tokens: TokenTable?
+    /// HTTPS (and mutual TLS with a client CA); `nil` is plain HTTP.
+    public var tls: TLSFiles?
     /// Largest request body (an emitter bucket, a policy file).
     public var maxBodyBytes = 64 << 20
     /// Queries that run at once; more wait.

@@ -6,6 +6,7 @@ public struct ServerError: UserError {
         case badListen = "serve.bad_listen"
         case badTokenFile = "serve.bad_token_file"
         case cannotListen = "serve.cannot_listen"
+        case badTLS = "serve.bad_tls"
     }
 
     public var code: Code

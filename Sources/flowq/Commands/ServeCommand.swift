@@ -31,6 +31,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Bearer tokens, one 'TOKEN SCOPE[,SCOPE]' per line (scopes: read, ingest).")
     var tokenFile: String?
 
+    @Option(help: "HTTPS: the server's certificate chain (PEM).")
+    var tlsCert: String?
+
+    @Option(help: "HTTPS: the server's private key (PEM).")
+    var tlsKey: String?
+
+    @Option(help: "Mutual TLS: clients must present a certificate this CA signed (PEM); such clients may ingest without a token.")
+    var clientCa: String?
+
     @Option(help: "Queries that run at once; more wait their turn.")
     var maxQueries: Int = 4
 
@@ -50,6 +59,8 @@ struct ServeCommand: AsyncParsableCommand {
         guard (1...256).contains(maxQueries) else { throw ValidationError("--max-queries must be between 1 and 256") }
         guard queryTimeout.seconds >= 1 else { throw ValidationError("--query-timeout must be at least 1s") }
         guard idleTimeout.seconds >= 1 else { throw ValidationError("--idle-timeout must be at least 1s") }
+        guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+        guard clientCa == nil || tlsCert != nil else { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
         guard (1024...(1 << 30)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be between 1024 and 1073741824") }
     }
 
@@ -69,7 +80,8 @@ struct ServeCommand: AsyncParsableCommand {
         config.queryTimeout = .seconds(queryTimeout.seconds)
         config.maxBodyBytes = maxBodyBytes
         config.idleTimeout = .seconds(idleTimeout.seconds)
-        if config.tokens == nil {
+        if let tlsCert, let tlsKey { config.tls = TLSFiles(certificateChain: tlsCert, privateKey: tlsKey, clientCA: clientCa) }
+        if config.tokens == nil && clientCa == nil {
             logger.notice("no --token-file: only clients on this machine (loopback) are answered")
         }
         let address = config.listen
