@@ -299,4 +299,46 @@ struct ServerTests {
         let bad = try run(Self.flowq, ["serve", "--db", db, "--listen", "127.0.0.1:0", "--tls-cert", dir.file("ca.key"), "--tls-key", dir.file("server.key")])
         #expect(bad.status == 2 && bad.stderr.contains("serve.bad_tls"), "\(bad.stderr)")
     }
+
+    /// A query that runs too long is stopped with `query.timeout` and the server goes on answering; SIGTERM ends
+    /// `serve` within 5 s even while a batch waits for a lock another process holds.
+    @Test(.enabled(if: Environment.has("python3"), "holds the lock from python3"))
+    func longQueriesStopAndShutdownDoesNotWaitForLocks() throws {
+        let dir = TempDir()
+        let db = dir.file("big.db")
+        #expect(try run(Self.flowq, ["sample", "--lines", "200000", "--era", "v2", "--out", dir.file("big")]).status == 0)
+        #expect(try run(Self.flowq, ["ingest", dir.file("big"), "--db", db]).status == 0)
+        let server = try RunningServer(db: db, in: dir, extra: ["--query-timeout", "1s"])
+        let slow = (0..<40).map { "*q\($0)z*" }.joined(separator: " or ")
+        let start = Date()
+        let r = try server.get("/api/v1/count?q=\(Self.escaped(slow))")
+        #expect(r.status == 503 && Self.object(r.body)["code"] as? String == "query.timeout", "\(r)")
+        #expect(Date().timeIntervalSince(start) < 4)
+        #expect(try server.get("/api/v1/count?q=action:deny").status == 200)
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        locker.arguments = ["python3", "-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute('BEGIN EXCLUSIVE')
+            print('locked', flush=True)
+            time.sleep(20)
+            """, db]
+        let out = Pipe()
+        locker.standardOutput = out
+        try locker.run()
+        defer { locker.terminate() }
+        _ = out.fileHandleForReading.availableData
+        let body = Repo.root.appendingPathComponent("Tests/Fixtures/goldmane/emitter-body.ndjson").path
+        let post = Process()
+        post.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        post.arguments = ["curl", "-s", "-o", "/dev/null", "--data-binary", "@\(body)", "http://127.0.0.1:\(server.port)/api/v1/flows/bulk"]
+        try post.run()
+        Thread.sleep(forTimeInterval: 1.5)
+        kill(server.process.processIdentifier, SIGTERM)
+        let stop = Date()
+        while server.process.isRunning && Date().timeIntervalSince(stop) < 15 { Thread.sleep(forTimeInterval: 0.05) }
+        #expect(!server.process.isRunning && Date().timeIntervalSince(stop) < 5, "\(Date().timeIntervalSince(stop)) s")
+        post.waitUntilExit()
+    }
 }

@@ -91,7 +91,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("listening", metadata: ["address": "\(ListenAddress(host: address.host, port: port))"])
         }
         let group = ServiceGroup(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+            services: [app, LockWaitRelease()], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         try await group.run()
     }
 }
