@@ -16,6 +16,8 @@ cd "$(dirname "$0")/.."
 dir=${BENCH_DIR:-/tmp/flowq-bench}
 mkdir -p "$dir"
 # As shipped (.deploy/Dockerfile): the Swift runtime linked in, which saves about 10 ms of start-up per command.
+# A static Foundation links libcurl (the agents' HTTP client) from its -dev package.
+dpkg-query -W -f='${Status}' libcurl4-openssl-dev 2>/dev/null | grep -q "install ok installed" || apt-get install -y -qq libcurl4-openssl-dev >/dev/null
 swift build -c release --product flowq --static-swift-stdlib >/dev/null
 flowq=$PWD/.build/release/flowq
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
