@@ -146,7 +146,7 @@ struct ServerTests {
         let breaking = connections.filter { $0["classification"] as? String == "would_break" }
         #expect(breaking.count == 1, "\(connections)")
         #expect((breaking.first?["destination"] as? [String: Any])?["name"] as? String == "backend-7d4b9c6f8-*")
-        #expect(CollectorTests.sql(db, "SELECT code FROM reject ORDER BY line") == "goldmane.invalid_flow\ngoldmane.not_json")
+        #expect(CollectorTests.sql(db, "SELECT code FROM reject ORDER BY line") == "goldmane.invalid_flow\ngoldmane.not_an_object")
     }
 
     @Test func tokensAndScopes() throws {

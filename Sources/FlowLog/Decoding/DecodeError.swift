@@ -9,6 +9,8 @@ public struct DecodeError: Error, Sendable, Hashable, CustomStringConvertible {
         case emptyLine = "empty_line"
         case lineTooLong = "line_too_long"
         case truncated = "truncated"
+        /// Valid JSON that is not a flow of its format (a Goldmane flow without its key, an unknown enum value).
+        case invalidFlow = "invalid_flow"
     }
 
     public var code: Code

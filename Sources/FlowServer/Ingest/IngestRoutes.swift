@@ -1,5 +1,6 @@
 import FlowLog
 import FlowStore
+import Dispatch
 import Foundation
 import Hummingbird
 import NIOCore
@@ -20,41 +21,41 @@ struct IngestRoutes {
             let bytes = body.readableBytesView
             let id = Self.bodyID(bytes)
             let source = "goldmane:\(id)"
-            var records: [FlowRecord] = []
-            var rejects = Rejects()
-            let decoder = JSONDecoder()
-            let lineDecoder = FlowLineDecoder()
-            var lineNumber: Int64 = 0
-            var offset = 0
             let all = Array(bytes)
-            while offset < all.count {
-                let end = all[offset...].firstIndex(of: 0x0A) ?? all.count
-                let line = all[offset..<end]
-                defer { offset = end + 1 }
-                lineNumber += 1
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-                func reject(_ code: String, _ reason: String) {
-                    rejects.add(Reject(
-                        path: source, line: lineNumber, offset: Int64(offset), code: code, reason: reason,
-                        raw: Array(line.prefix(Reject.maxRawBytes)), rawLength: line.count))
-                }
-                do {
-                    let flow = try decoder.decode(GoldmaneFlow.self, from: Data(line))
-                    records.append(try lineDecoder.decode(Array(try GoldmaneLine.line(flow).utf8)))
-                } catch let e as GoldmaneLine.Invalid {
-                    reject("goldmane.invalid_flow", e.reason)
-                } catch let e as DecodeError {
-                    reject(e.code.rawValue, e.message)
-                } catch {
-                    reject("goldmane.not_json", "not a Goldmane flow: \(error.localizedDescription)")
-                }
-            }
+            let (records, rejects, lineNumber) = try await offEventLoop { Self.decode(all, source: source) }
             let outcome = try await writer.store(
                 fingerprint: source, source: source, host: host, records: records, rejects: rejects, lines: lineNumber,
                 bytes: Int64(all.count))
             return json(
                 "{\"batch\":\"\(id)\",\"stored\":\(outcome.stored),\"rejected\":\(outcome.rejected),\"duplicate\":\(outcome.duplicate)}\n")
         }
+    }
+
+    /// The flows of a body as records, and the lines that are not flows as rejects (with line, offset and reason).
+    static func decode(_ all: [UInt8], source: String) -> (records: [FlowRecord], rejects: Rejects, lines: Int64) {
+        var records: [FlowRecord] = []
+        var rejects = Rejects()
+        let goldmane = GoldmaneFlowDecoder()
+        let lineDecoder = FlowLineDecoder()
+        var lineNumber: Int64 = 0
+        var offset = 0
+        all.withUnsafeBufferPointer { buffer in
+            while offset < buffer.count {
+                let end = buffer[offset...].firstIndex(of: 0x0A) ?? buffer.count
+                let line = UnsafeBufferPointer(rebasing: buffer[offset..<end])
+                defer { offset = end + 1 }
+                lineNumber += 1
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                do throws(DecodeError) {
+                    records.append(try lineDecoder.decode(try goldmane.felixLine(line)))
+                } catch {
+                    rejects.add(Reject(
+                        path: source, line: lineNumber, offset: Int64(offset), code: "goldmane.\(error.code.rawValue)",
+                        reason: error.message, raw: Array(line.prefix(Reject.maxRawBytes)), rawLength: line.count))
+                }
+            }
+        }
+        return (records, rejects, lineNumber)
     }
 
     /// Two FNV-1a 64 hashes (different offsets) and the length: a body's identity.

@@ -22,16 +22,7 @@ struct ShipRoutes {
             let p = try SearchParameters(request)
             let (batch, ranges) = try ShippedBatch.decode(body)
             let key = try Self.key(p, fingerprint: batch.checkpoint.fingerprint)
-            let decoder = FlowLineDecoder()
-            var records: [FlowRecord] = []
-            records.reserveCapacity(ranges.count)
-            for r in ranges {
-                do {
-                    records.append(try body[r].withUnsafeBufferPointer { try decoder.decode($0) })
-                } catch {
-                    throw Problem(.badRequest, code: "ship.bad_line", "line \(records.count + 1) of the batch: \(error)")
-                }
-            }
+            let records = try await offEventLoop { try Self.records(body, ranges) }
             switch try await writer.ship(key: key, batch: batch, records: records, rejects: batch.rejects) {
             case .stored(let checkpoint, let duplicate):
                 return json("{\"duplicate\":\(duplicate),\"checkpoint\":\(Self.checkpointJSON(checkpoint))}\n")
@@ -42,6 +33,23 @@ struct ShipRoutes {
                     status: .conflict)
             }
         }
+    }
+
+    /// The batch's lines decoded; an agent sends only lines it decoded itself, so one that fails is a bad batch.
+    static func records(_ body: [UInt8], _ ranges: [Range<Int>]) throws -> [FlowRecord] {
+        let decoder = FlowLineDecoder()
+        var records: [FlowRecord] = []
+        records.reserveCapacity(ranges.count)
+        try body.withUnsafeBufferPointer { buffer in
+            for r in ranges {
+                do {
+                    records.append(try decoder.decode(UnsafeBufferPointer(rebasing: buffer[r])))
+                } catch {
+                    throw Problem(.badRequest, code: "ship.bad_line", "line \(records.count + 1) of the batch: \(error)")
+                }
+            }
+        }
+        return records
     }
 
     static func key(_ p: SearchParameters, fingerprint: String?) throws -> String {
