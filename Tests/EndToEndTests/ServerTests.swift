@@ -109,6 +109,13 @@ struct ServerTests {
         _ = try problem("/api/v1/simulate", 400, "policy.invalid", file: broken)
         // No endpoint but the ingest ones writes: a POST elsewhere is refused.
         _ = try problem("/api/v1/count", 405, "http.method_not_allowed", file: broken)
+        // A large body sent after `Expect: 100-continue` (curl and URLSession do so above 1 MiB) gets its 100 at once.
+        let large = dir.file("large.yaml")
+        try String(repeating: "# padding\n", count: 250_000).write(toFile: large, atomically: true, encoding: .utf8)
+        let t0 = Date()
+        let verbose = try run("/usr/bin/env", ["curl", "-sv", "-o", "/dev/null", "--data-binary", "@\(large)", "http://127.0.0.1:\(server.port)/api/v1/simulate"])
+        #expect(verbose.stderr.contains("< HTTP/1.1 100 Continue") && verbose.stderr.contains("< HTTP/1.1 400"), "\(verbose.stderr.suffix(600))")
+        #expect(Date().timeIntervalSince(t0) < 0.9)
         let head = try run("/usr/bin/env", ["curl", "-s", "-D", "-", "-o", "/dev/null", "http://127.0.0.1:\(server.port)/api/v1/nope"])
         #expect(head.stdout.lowercased().contains("content-type: application/problem+json"))
     }

@@ -33,7 +33,8 @@ public enum APIServer {
         ReportRoutes(readers: readers).add(to: router)
         IngestRoutes(writer: writer).add(to: router)
         ShipRoutes(writer: writer).add(to: router)
-        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.nanoseconds))))
+        let http1 = HTTPServerBuilder.http1(configuration: .init(
+            additionalChannelHandlers: [ContinueHandler()], idleTimeout: .nanoseconds(Int64(configuration.idleTimeout.nanoseconds))))
         let server = try configuration.tls.map { files in try HTTPServerBuilder.tls(http1, tlsConfiguration: try files.configuration()) } ?? http1
         return Application(
             router: router,
