@@ -12,8 +12,17 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
     /// The GRDB connection (migrations, reads, and the raw handle for the insert loop).
     public let dbQueue: DatabaseQueue
     public let path: String
-    /// The writer's caches: made on the first write (a reader never needs their memory).
-    private lazy var dictionaries = Dictionaries()
+    /// The writer's caches, made on the first write (a read-only command never allocates them). Mutated in place
+    /// through `_modify`: a `lazy var` has only get and set, so each mutation copied the whole struct and, with it,
+    /// every cache dictionary (an O(n) copy per new connection: the writer slowed down as its caches grew).
+    private var storedDictionaries: Dictionaries?
+    private var dictionaries: Dictionaries {
+        get { storedDictionaries ?? Dictionaries() }
+        _modify {
+            if storedDictionaries == nil { storedDictionaries = Dictionaries() }
+            yield &storedDictionaries!
+        }
+    }
     /// Device and inode of the database file when it was opened.
     private var identity: (device: UInt64, inode: UInt64)?
 
