@@ -12,16 +12,18 @@ public struct ShippedBatch: Sendable {
     public var host: String?
     public var overridingLines: Bool
     public var rejects: Rejects
-    /// The records, one flow-log line each.
-    public var lines: [String]
+    /// The records, sent as one flow-log line each.
+    public var records: [FlowRecord]
 
-    public init(checkpoint: Checkpoint, fromOffset: Int64, host: String?, overridingLines: Bool, rejects: Rejects, lines: [String]) {
+    public init(
+        checkpoint: Checkpoint, fromOffset: Int64, host: String?, overridingLines: Bool, rejects: Rejects, records: [FlowRecord]
+    ) {
         self.checkpoint = checkpoint
         self.fromOffset = fromOffset
         self.host = host
         self.overridingLines = overridingLines
         self.rejects = rejects
-        self.lines = lines
+        self.records = records
     }
 
     struct Header: Codable {
@@ -58,12 +60,14 @@ public struct ShippedBatch: Sendable {
             rejects: rejects.kept.map {
                 Header.Kept(path: $0.path, line: $0.line, offset: $0.offset, code: $0.code, reason: $0.reason, raw: Data($0.raw), rawLength: $0.rawLength)
             })
-        var data = try JSONEncoder().encode(header)
-        for line in lines {
-            data.append(0x0A)
-            data.append(contentsOf: line.utf8)
+        var bytes = [UInt8](try JSONEncoder().encode(header))
+        bytes.reserveCapacity(bytes.count + records.count * 2100)
+        let encoder = FlowLineEncoder()
+        for r in records {
+            bytes.append(0x0A)
+            encoder.append(r, to: &bytes)
         }
-        return data
+        return Data(bytes)
     }
 
     /// Reads a body: the header, and the byte ranges of the record lines (decoded by the caller).
@@ -91,7 +95,7 @@ public struct ShippedBatch: Sendable {
         return (
             ShippedBatch(
                 checkpoint: checkpoint, fromOffset: h.fromOffset, host: h.host, overridingLines: h.overridingLines,
-                rejects: Rejects(kept: kept, counts: h.rejectCounts), lines: []),
+                rejects: Rejects(kept: kept, counts: h.rejectCounts), records: []),
             ranges
         )
     }

@@ -16,7 +16,6 @@ public final class ShippingStorage: FlowStorage, @unchecked Sendable {
     /// This agent's node name: the server keys checkpoints by (node, fingerprint).
     let node: String
     private let session: URLSession
-    private let encoder = FlowLineEncoder()
     /// The server's offset of each file, as last answered.
     private var offsets: [String: Int64] = [:]
 
@@ -43,7 +42,7 @@ public final class ShippingStorage: FlowStorage, @unchecked Sendable {
         let from = offsets[checkpoint.fingerprint] ?? 0
         let batch = ShippedBatch(
             checkpoint: checkpoint, fromOffset: from, host: host, overridingLines: overridingLines, rejects: rejects,
-            lines: records.map(encoder.encode))
+            records: records)
         var url = URLComponents(url: target.url.appendingPathComponent("api/v1/batches"), resolvingAgainstBaseURL: false)!
         url.queryItems = [URLQueryItem(name: "node", value: node)]
         var request = URLRequest(url: url.url!)

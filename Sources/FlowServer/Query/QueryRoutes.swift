@@ -40,12 +40,18 @@ struct QueryRoutes {
             var start = 0
             while start < rows.count {
                 let end = min(start + Self.chunkRows, rows.count)
-                var text = ""
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity((end - start) * 2100)
                 for i in start..<end {
-                    let line = RecordFormatting.ndjsonLine(rows[i], fields: shown, encoder: encoder)
-                    text += ndjson ? line + "\n" : (i == 0 ? "\n" : ",\n") + line
+                    if !ndjson { bytes.append(contentsOf: i == 0 ? [0x0A] : [0x2C, 0x0A]) }
+                    if let shown {
+                        bytes.append(contentsOf: RecordFormatting.jsonObject(rows[i], fields: shown).utf8)
+                    } else {
+                        encoder.append(rows[i], to: &bytes)
+                    }
+                    if ndjson { bytes.append(0x0A) }
                 }
-                try await writer.write(ByteBuffer(string: text))
+                try await writer.write(ByteBuffer(bytes: bytes))
                 start = end
             }
             if !ndjson { try await writer.write(ByteBuffer(string: rows.isEmpty ? "]\n" : "\n]\n")) }
