@@ -66,6 +66,25 @@ struct CollectorTests {
         try h.close()
     }
 
+    /// Another process (python3's sqlite3) holding the write lock of `db` for `seconds`; returns once it holds it.
+    static func holdLock(_ db: String, seconds: Int) throws -> Process {
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        locker.arguments = ["python3", "-c", """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1], isolation_level=None)
+            c.execute('BEGIN EXCLUSIVE')
+            print('locked', flush=True)
+            time.sleep(int(sys.argv[2]))
+            c.execute('COMMIT')
+            """, db, String(seconds)]
+        let out = Pipe()
+        locker.standardOutput = out
+        try locker.run()
+        _ = out.fileHandleForReading.availableData  // wait for "locked"
+        return locker
+    }
+
     /// Waits until `sql` answers `expected`, up to `seconds`.
     static func wait(_ db: String, _ query: String, _ expected: String, seconds: Double) -> Bool {
         let end = Date().addingTimeInterval(seconds)
@@ -406,20 +425,7 @@ struct CollectorTests {
         defer { p.terminate() }
         #expect(Self.wait(db, "SELECT count(*) FROM flow", "100", seconds: 30))
         // Another process holds the write lock for longer than the store's busy timeout (10 s).
-        let locker = Process()
-        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        locker.arguments = ["python3", "-c", """
-            import sqlite3, sys, time
-            c = sqlite3.connect(sys.argv[1], isolation_level=None)
-            c.execute('BEGIN EXCLUSIVE')
-            print('locked', flush=True)
-            time.sleep(23)
-            c.execute('COMMIT')
-            """, db]
-        let out = Pipe()
-        locker.standardOutput = out
-        try locker.run()
-        _ = out.fileHandleForReading.availableData  // wait for "locked"
+        let locker = try Self.holdLock(db, seconds: 23)
         try Self.append(lines[100..<200], to: active)
         locker.waitUntilExit()
         #expect(Self.wait(db, "SELECT count(*) FROM flow", "200", seconds: 60))
@@ -441,20 +447,8 @@ struct CollectorTests {
         let p = try Self.start(["--watch", logs, "--db", db], log: dir.file("t.log"))
         defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }
         #expect(Self.wait(db, "SELECT count(*) FROM flow", "100", seconds: 30))
-        let locker = Process()
-        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        locker.arguments = ["python3", "-c", """
-            import sqlite3, sys, time
-            c = sqlite3.connect(sys.argv[1], isolation_level=None)
-            c.execute('BEGIN EXCLUSIVE')
-            print('locked', flush=True)
-            time.sleep(16)
-            """, db]
-        let out = Pipe()
-        locker.standardOutput = out
-        try locker.run()
+        let locker = try Self.holdLock(db, seconds: 16)
         defer { locker.terminate() }
-        _ = out.fileHandleForReading.availableData
         try Self.append(lines[100..<200], to: active)
         for pause in [1.5, 11.0] {
             // Inside SQLite's busy wait (1.5 s in), and in the backoff after a failed attempt (12 s in).

@@ -322,20 +322,8 @@ struct ServerTests {
         #expect(r.status == 503 && Self.object(r.body)["code"] as? String == "query.timeout", "\(r)")
         #expect(Date().timeIntervalSince(start) < 4)
         #expect(try server.get("/api/v1/count?q=action:deny").status == 200)
-        let locker = Process()
-        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        locker.arguments = ["python3", "-c", """
-            import sqlite3, sys, time
-            c = sqlite3.connect(sys.argv[1], isolation_level=None)
-            c.execute('BEGIN EXCLUSIVE')
-            print('locked', flush=True)
-            time.sleep(20)
-            """, db]
-        let out = Pipe()
-        locker.standardOutput = out
-        try locker.run()
+        let locker = try CollectorTests.holdLock(db, seconds: 20)
         defer { locker.terminate() }
-        _ = out.fileHandleForReading.availableData
         let body = Repo.root.appendingPathComponent("Tests/Fixtures/goldmane/emitter-body.ndjson").path
         let post = Process()
         post.executableURL = URL(fileURLWithPath: "/usr/bin/env")

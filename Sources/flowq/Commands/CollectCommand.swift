@@ -93,13 +93,7 @@ struct CollectCommand: AsyncParsableCommand {
         let reportEvery = self.reportEvery?.seconds
         if reportEvery != nil && reportDir == nil { throw fail("--report-every needs --report-dir") }
         let reportOptions = try flags.options(policies: policies)
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let registry = bootstrapObservability(level: level)
         let logger = Logger(label: "flowq.collect")
         var config = CollectorConfiguration(
             watches: watches.map(CollectorConfiguration.Watch.init(parsing:)), databasePath: db,

@@ -66,13 +66,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var h = StreamLogHandler.standardError(label: label)
-            h.logLevel = level
-            return h
-        }
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let registry = bootstrapObservability(level: level)
         let logger = Logger(label: "flowq.serve")
         var config = ServerConfiguration(
             databasePath: db, listen: try ListenAddress(parsing: listen), tokens: try tokenFile.map(TokenTable.load))
