@@ -13,6 +13,27 @@ extension SQLiteStore {
         }
     }
 
+    /// The first start and last end time of the matching flows (epoch seconds), or nil when none match.
+    public func timeBounds(_ predicate: SQLFragment) throws -> (first: Int64, last: Int64)? {
+        try read { db in
+            let st = try RawStatement(db, "SELECT min(f.start_time), max(f.end_time) FROM flow f WHERE \(predicate.sql)", predicate.bindings)
+            guard try st.step(), let first = st.int(0), let last = st.int(1) else { return nil }
+            return (first, last)
+        }
+    }
+
+    /// Matching lines per time bucket of `interval` seconds (by start time), from `from`: (bucket start, lines).
+    public func histogram(_ predicate: SQLFragment, from: Int64, interval: Int64) throws -> [(Int64, Int64)] {
+        try read { db in
+            let sql = "SELECT (f.start_time - ?) / ? AS b, count(*) FROM flow f WHERE \(predicate.sql) GROUP BY b ORDER BY b"
+            var out: [(Int64, Int64)] = []
+            try RawStatement(db, sql, [.int(from), .int(interval)] + predicate.bindings).forEachRow { row in
+                if let b = row.int(0), let n = row.int(1) { out.append((from + b * interval, n)) }
+            }
+            return out
+        }
+    }
+
     /// Matching flows as records, in storage order (or sorted), at most `limit`, with ids above `afterID`.
     public func records(
         _ predicate: SQLFragment, sort: [(Field, Bool)] = [], limit: Int?, afterID: Int64 = 0

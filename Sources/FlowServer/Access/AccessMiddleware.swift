@@ -2,7 +2,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Who may call what. `/healthz` and `/readyz` are open (the kubelet probes them); everything else needs a bearer
+/// Who may call what. `/healthz` and `/readyz` are open (the kubelet probes them), so is the web page's HTML, script
+/// and style; everything else needs a bearer
 /// token with the route's scope, or, without `--token-file`, a loopback client.
 struct AccessMiddleware: RouterMiddleware {
     typealias Context = ServerContext
@@ -10,7 +11,8 @@ struct AccessMiddleware: RouterMiddleware {
     /// Mutual TLS: every connection presented a certificate the client CA signed (the handshake refuses others).
     let verifiedClients: Bool
 
-    static let open: Set<String> = ["/healthz", "/readyz"]
+    /// The probes, and the page's assets (they hold no data; the page sends the user's token with its API calls).
+    static let open: Set<String> = ["/healthz", "/readyz", "/", "/ui/app.js", "/ui/app.css"]
     static let ingestPaths: Set<String> = ["/api/v1/flows/bulk", "/api/v1/batches", "/api/v1/checkpoints"]
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {

@@ -12,8 +12,8 @@ public enum APIServer {
     static let routes: [String: HTTPRequest.Method] = [
         "/api/v1/flows": .get, "/api/v1/count": .get, "/api/v1/groups": .get, "/api/v1/fields": .get,
         "/api/v1/explain": .get, "/api/v1/report": .get, "/api/v1/simulate": .post, "/api/v1/flows/bulk": .post,
-        "/api/v1/batches": .post, "/api/v1/checkpoints": .get,
-        "/metrics": .get, "/healthz": .get, "/readyz": .get,
+        "/api/v1/batches": .post, "/api/v1/checkpoints": .get, "/api/v1/histogram": .get, "/api/v1/selector": .get,
+        "/metrics": .get, "/healthz": .get, "/readyz": .get, "/": .get, "/ui/app.js": .get, "/ui/app.css": .get,
     ]
 
     /// The application, ready to run in a `ServiceGroup`. `onListening` gets the bound port (useful with port 0).
@@ -31,6 +31,8 @@ public enum APIServer {
         health.add(to: router)
         QueryRoutes(readers: readers).add(to: router)
         ReportRoutes(readers: readers).add(to: router)
+        ExploreRoutes(readers: readers).add(to: router)
+        WebRoutes().add(to: router)
         IngestRoutes(writer: writer).add(to: router)
         ShipRoutes(writer: writer).add(to: router)
         let http1 = HTTPServerBuilder.http1(configuration: .init(
