@@ -104,6 +104,31 @@ extension SQLiteStore {
         }
     }
 
+    /// ``histogram(_:from:interval:)`` for a predicate over `conn c`, from the hourly roll-up: exact for buckets
+    /// of whole hours (a line counts in the hour it started), and it reads one row per connection and hour instead of
+    /// one per line. Also the time bounds of the matching lines.
+    public func hourlyHistogramOverConnections(_ predicate: SQLFragment, buckets: Int64)
+        throws -> (first: Int64, last: Int64, interval: Int64, buckets: [(Int64, Int64)])?
+    {
+        try read { db in
+            let bounds = try RawStatement(
+                db, "SELECT min(ch.first), max(ch.last) FROM conn c JOIN conn_hour ch ON ch.conn_id = c.id WHERE \(predicate.sql)",
+                predicate.bindings)
+            guard try bounds.step(), let first = bounds.int(0), let last = bounds.int(1) else { return nil }
+            let hours = max(1, ((last - first) / 3600 + buckets) / buckets)
+            let from = first / 3600 / hours * hours
+            let sql = """
+                SELECT (ch.hour - ?) / ? AS b, sum(ch.lines) FROM conn c JOIN conn_hour ch ON ch.conn_id = c.id
+                WHERE \(predicate.sql) GROUP BY b ORDER BY b
+                """
+            var out: [(Int64, Int64)] = []
+            try RawStatement(db, sql, [.int(from), .int(hours)] + predicate.bindings).forEachRow { row in
+                if let b = row.int(0), let n = row.int(1) { out.append(((from + b * hours) * 3600, n)) }
+            }
+            return (from * 3600, last, hours * 3600, out)
+        }
+    }
+
     /// ``groups(_:by:limit:)`` for a predicate over `conn c` and connection-level fields, from the roll-up.
     public func groupsOverConnections(_ predicate: SQLFragment, by fields: [Field], limit: Int?) throws -> [GroupRow] {
         try groups(

@@ -48,6 +48,21 @@ struct ServerTests {
             #expect(api.body + "\n" == cli.stdout, "\(q) \(extra)")
             #expect(!api.body.isEmpty)
         }
+        // The histogram adds up to the count, from the roll-up (connection-level query) and from the lines (a per-line
+        // field, or a time bound); the two paths agree bucket by bucket at hourly buckets.
+        func histogram(_ q: String, _ extra: String = "") throws -> (sum: Int, buckets: [[Int]]) {
+            let o = Self.object(try server.get("/api/v1/histogram?q=\(Self.escaped(q))&buckets=1000\(extra)").body)
+            let b = (o["buckets"] as? [[Int]]) ?? []
+            return (b.reduce(0) { $0 + $1[1] }, b)
+        }
+        for q in ["action:deny", "bytes_in >= 0 and action:deny", ""] {
+            let count = Int(Self.object(try server.get("/api/v1/count?q=\(Self.escaped(q))").body)["count"] as? Int ?? -1)
+            #expect(try histogram(q).sum == count, "\(q)")
+            #expect(try histogram(q, "&since=2000-01-01T00:00:00Z").sum == count, "\(q) over the lines")
+        }
+        let hourly = Dictionary(try histogram("action:deny", "&since=2026-11-23T00:00:00Z").buckets.map { ($0[0] / 3600 * 3600, $0[1]) }, uniquingKeysWith: +)
+        let rollup = Dictionary(try histogram("action:deny").buckets.map { ($0[0], $0[1]) }, uniquingKeysWith: +)
+        #expect(rollup == hourly && !rollup.isEmpty)
         let array = try server.get("/api/v1/flows?q=action:deny&limit=3&format=json")
         #expect(((try JSONSerialization.jsonObject(with: Data(array.body.utf8))) as? [Any])?.count == 3)
         let groupsCLI = try run(Self.flowq, ["query", "action:deny", "--db", db, "--group-by", "dest_namespace,dest_port", "--format", "json"])
@@ -246,6 +261,8 @@ struct ServerTests {
             ("POST", "/api/v1/simulate?min_window=1h", policy), ("POST", "/api/v1/flows/bulk", goldmane), ("GET", "/metrics", nil),
             ("GET", "/healthz", nil), ("GET", "/readyz", nil), ("GET", "/api/v1/checkpoints?node=n1&fingerprint=abc-12", nil),
             ("GET", "/api/v1/checkpoints?fingerprint=abc-12", nil), ("POST", "/api/v1/batches?node=n1", policy),
+            ("GET", "/api/v1/histogram?q=action:deny", nil), ("GET", "/api/v1/histogram?q=dest_port:53&since=2026-11-23T00:00:00Z", nil),
+            ("GET", "/api/v1/selector?s=app%3D%3D%27web%27&labels=app=web", nil), ("GET", "/api/v1/selector?s=app%3D%3D", nil), ("GET", "/", nil),
         ]
         var cases: [[String: Any]] = []
         for (i, (method, path, file)) in calls.enumerated() {

@@ -21,16 +21,22 @@ struct ExploreRoutes {
             let now = p.nowMillis
             let since = try p.search.since.map { try FlowSearch.seconds($0, roundUp: false, now: now, name: "since") }
             let until = try p.search.until.map { try FlowSearch.seconds($0, roundUp: true, now: now, name: "until") }
-            let (from, to, rows) = try await readers.run { store -> (Int64, Int64, [(Int64, Int64)]) in
+            // A query of connection-level fields over all time reads the hourly roll-up (buckets of whole hours).
+            if let overConnections = try p.search.connectionPredicate(node, now: now) {
+                let result = try await readers.run { store in try store.hourlyHistogramOverConnections(overConnections, buckets: buckets) }
+                guard let (from, to, interval, rows) = result else { return json("{\"from\":0,\"to\":0,\"interval\":3600,\"buckets\":[]}\n") }
+                let items = rows.map { "[\($0.0),\($0.1)]" }.joined(separator: ",")
+                return json("{\"from\":\(from),\"to\":\(to),\"interval\":\(interval),\"buckets\":[\(items)]}\n")
+            }
+            let (from, to, interval, rows) = try await readers.run { store -> (Int64, Int64, Int64, [(Int64, Int64)]) in
                 let bounds = (since != nil && until != nil) ? nil : try store.timeBounds(predicate)
-                guard let from = since ?? bounds?.first, let to = until ?? bounds?.last, to >= from else { return (0, 0, []) }
+                guard let from = since ?? bounds?.first, let to = until ?? bounds?.last, to >= from else { return (0, 0, 60, []) }
                 let interval = Self.intervals.first { (to - from) / $0 < buckets } ?? Self.intervals.last!
                 let start = from / interval * interval
-                return (start, to, try store.histogram(predicate, from: start, interval: interval))
+                return (start, to, interval, try store.histogram(predicate, from: start, interval: interval))
             }
-            let interval = rows.count > 1 ? rows[1].0 - rows[0].0 : (Self.intervals.first { (to - from) / $0 < buckets } ?? 60)
             let items = rows.map { "[\($0.0),\($0.1)]" }.joined(separator: ",")
-            return json("{\"from\":\(from),\"to\":\(to),\"interval\":\(max(interval, 60)),\"buckets\":[\(items)]}\n")
+            return json("{\"from\":\(from),\"to\":\(to),\"interval\":\(interval),\"buckets\":[\(items)]}\n")
         }
         router.get("/api/v1/selector") { request, _ in
             let p = try SearchParameters(request)

@@ -102,16 +102,21 @@ async function discover() {
   const sort = view.params.get('sort');
   const rowsParams = new URLSearchParams(p); rowsParams.set('format', 'json'); rowsParams.set('limit', '200');
   if (sort) rowsParams.set('sort', sort);
-  const [rows, count, hist] = await Promise.all([
-    api('/api/v1/flows?' + rowsParams), api('/api/v1/count?' + p), api('/api/v1/histogram?' + p + '&buckets=80')]);
+  // The table first; the count and the histogram follow without holding it up.
+  const countReq = api('/api/v1/count?' + p), histReq = api('/api/v1/histogram?' + p + '&buckets=80');
+  const rows = await api('/api/v1/flows?' + rowsParams);
   $('#rows').dataset.query = q;
   if (!rows.ok) { showError($('#error'), rows.body, q); $('#summary').textContent = ''; $('#rows tbody').replaceChildren(); return; }
   $('#error').hidden = true;
   renderTable(rows.body);
   const ms = Math.round(performance.now() - started);
-  $('#summary').textContent = `${count.ok ? count.body.count.toLocaleString() : '?'} matching lines` + (rows.body.length ? `; showing ${rows.body.length}` : '') + ` (${ms} ms)`;
   $('#summary').dataset.ms = ms;
-  if (hist.ok) renderHistogram(hist.body);
+  $('#summary').textContent = `showing ${rows.body.length} (${ms} ms); counting…`;
+  const count = await countReq;
+  if ($('#rows').dataset.query !== q) return;
+  $('#summary').textContent = `${count.ok ? count.body.count.toLocaleString() : '?'} matching lines` + (rows.body.length ? `; showing ${rows.body.length}` : '') + ` (table in ${ms} ms)`;
+  const hist = await histReq;
+  if (hist.ok && $('#rows').dataset.query === q) renderHistogram(hist.body);
 }
 
 function buildColumnPicker() {
