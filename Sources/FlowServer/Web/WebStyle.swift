@@ -46,7 +46,7 @@ tbody tr { cursor: pointer; }
 .c-expected_denial { background: var(--expected); }
 .c-unknown { background: var(--unknown); }
 .c-would_newly_allow { background: var(--allow); }
-#verdict .banner { font-size: 1.3rem; font-weight: 700; padding: .6rem 1rem; border-radius: 6px; color: #fff; }
+.banner { font-size: 1.3rem; font-weight: 700; padding: .6rem 1rem; border-radius: 6px; color: #fff; }
 .v-READY { background: var(--allow); } .v-NOT.READY, .v-NOT_READY { background: var(--break); } .v-INSUFFICIENT_EVIDENCE { background: var(--unknown); }
 #graph { width: 100%; min-height: 120px; border: 1px solid var(--line); border-radius: 6px; margin: .5rem 0; }
 #graph text { font-size: 12px; fill: var(--fg); }
