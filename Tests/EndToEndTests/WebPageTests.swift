@@ -12,11 +12,16 @@ struct WebPageTests {
         let db = try ServerTests.sampleStore(dir)
         let server = try RunningServer(db: db, in: dir)
         let shots = Repo.root.appendingPathComponent(".build/web-screenshots").path
+        // An earlier report to compare with: the same store before the namespace `shop` was logged.
+        let earlier = dir.file("earlier.json")
+        let before = try run(CLITests.flowq, ["report", "--db", db, "--format", "json", "--out", earlier, "--since", "2026-11-23T01:00:00Z"])
+        #expect([0, 3, 4].contains(before.status), "\(before.stderr)")
         let r = try run("/usr/bin/env", [
             "python3", Repo.root.appendingPathComponent("Tests/scripts/browser-check.py").path, "http://127.0.0.1:\(server.port)", shots,
-        ])
+        ], environment: ["FLOWQ_COMPARE_REPORT": earlier])
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         #expect(r.stdout.hasSuffix("ok\n"), "\(r.stdout)")
+        #expect(r.stdout.contains("histogram zoom: since=") && r.stdout.contains("compare: "), "\(r.stdout)")
         for name in ["discover.png", "discover-error.png", "readiness.png", "simulate.png", "discover-narrow.png"] {
             let size = (try? FileManager.default.attributesOfItem(atPath: shots + "/" + name)[.size] as? NSNumber)?.intValue ?? 0
             #expect(size > 10_000, "\(name): \(size) bytes")

@@ -122,6 +122,16 @@ print(f"row detail: {sentence}")
 js("window.scrollTo(0, 0)")
 shot("discover.png")
 
+# Drag across the histogram: the range becomes the dragged span (since and until in the URL), rows within it.
+box = js("(() => { const r = document.querySelector('#hist').getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })()")
+y = box[1] + box[3] / 2
+cdp("Input.dispatchMouseEvent", type="mousePressed", x=box[0] + box[2] * 0.55, y=y, button="left", clickCount=1)
+cdp("Input.dispatchMouseEvent", type="mouseMoved", x=box[0] + box[2] * 0.75, y=y, button="left")
+cdp("Input.dispatchMouseEvent", type="mouseReleased", x=box[0] + box[2] * 0.75, y=y, button="left", clickCount=1)
+wait("location.hash.includes('since=') && location.hash.includes('until=')", "the zoomed range")
+zoom = js("decodeURIComponent(location.hash)")
+print(f"histogram zoom: {zoom[zoom.index('since='):][:80]}")
+
 # A broken query: the message and a caret under the offset the API returned.
 type_into("#q", "action:(deny")
 key("Enter", "Enter", 13)
@@ -143,6 +153,15 @@ print(f"readiness: {verdict}")
 wait("document.querySelectorAll('#graph path').length > 0", "the connection graph")
 js("window.scrollTo(0, 0)")
 shot("readiness.png")
+earlier = os.environ.get("FLOWQ_COMPARE_REPORT")
+if earlier:
+    # An earlier JSON report uploaded: the comparison lists new and resolved connections.
+    doc = cdp("DOM.getDocument")["root"]["nodeId"]
+    node = cdp("DOM.querySelector", nodeId=doc, selector="#compare")["nodeId"]
+    cdp("DOM.setFileInputFiles", nodeId=node, files=[earlier])
+    wait("document.querySelector('#comparison').textContent.includes('resolved')", "the comparison")
+    compared = js("document.querySelector('#comparison p').textContent")
+    print(f"compare: {compared}")
 kql = js("(() => { const tr = document.querySelector('#connections tr[data-class=would_break]'); return tr ? tr.querySelector('td:nth-child(2)').textContent : null; })()")
 if kql is None: fail("no would-break connection in the table")
 click("#connections tr[data-class=would_break] button.flows")
