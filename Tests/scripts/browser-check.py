@@ -15,7 +15,7 @@ chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 profile = tempfile.mkdtemp(prefix="flowq-chromium-")
 s = socket.socket(); s.bind(("127.0.0.1", 0)); port = s.getsockname()[1]; s.close()
 proc = subprocess.Popen([chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                         f"--remote-debugging-port={port}", f"--user-data-dir={profile}", "--window-size=1280,1000",
+                         f"--remote-debugging-port={port}", "--remote-allow-origins=*", f"--user-data-dir={profile}", "--window-size=1280,1000",
                          "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 def fail(msg):
