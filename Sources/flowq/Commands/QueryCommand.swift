@@ -102,7 +102,9 @@ struct QueryCommand: ParsableCommand {
         switch format {
         case .ndjson:
             let encoder = FlowLineEncoder()
-            for r in records { out.line(RecordFormatting.ndjsonLine(r, fields: shown, encoder: encoder)) }
+            for r in records {
+                if let shown { out.line(RecordFormatting.jsonObject(r, fields: shown)) } else { out.record(r, encoder: encoder) }
+            }
         case .json:
             let encoder = FlowLineEncoder()
             out.write("[")

@@ -1,3 +1,4 @@
+import FlowLog
 import Foundation
 
 /// Output helpers for the CLI.
@@ -37,6 +38,13 @@ struct StdoutBuffer {
     mutating func line(_ s: String) {
         write(s)
         write("\n")
+    }
+
+    /// A record as one NDJSON line, encoded straight into the buffer.
+    mutating func record(_ r: FlowRecord, encoder: FlowLineEncoder) {
+        encoder.append(r, to: &buffer)
+        buffer.append(0x0A)
+        if buffer.count >= 1 << 16 { flush() }
     }
 
     mutating func flush() {
