@@ -48,7 +48,7 @@ public final class Collector: Service, @unchecked Sendable {
             ])
         var lastStoreError: String? = nil
         await withGracefulShutdownHandler {
-            while !Task.isShuttingDownGracefully {
+            while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let started = Date()
                 let storeError = cycle()
                 lastStoreError = storeError

@@ -353,4 +353,22 @@ struct ServerTests {
         #expect(!server.process.isRunning && Date().timeIntervalSince(stop) < 5, "\(Date().timeIntervalSince(stop)) s")
         post.waitUntilExit()
     }
+
+    /// A port already taken stops `serve`, and `collect --metrics-port`, at once with `serve.cannot_listen` and exit 2
+    /// (the collector's loop once spun when the health endpoint's failure cancelled it).
+    @Test func aBusyPortIsAClearError() throws {
+        let dir = TempDir()
+        let db = try Self.sampleStore(dir)
+        let server = try RunningServer(db: db, in: dir)
+        let start = Date()
+        let serve = try run(Self.flowq, ["serve", "--db", db, "--listen", "127.0.0.1:\(server.port)"])
+        #expect(serve.status == 2 && serve.stderr.contains("[serve.cannot_listen]") && serve.stderr.contains("in use"), "\(serve.stderr)")
+        try FileManager.default.createDirectory(atPath: dir.file("logs"), withIntermediateDirectories: true)
+        let collect = try run(Self.flowq, [
+            "collect", "--watch", dir.file("logs"), "--db", dir.file("c.db"), "--metrics-port", String(server.port),
+            "--metrics-address", "127.0.0.1",
+        ])
+        #expect(collect.status == 2 && collect.stderr.contains("[serve.cannot_listen]"), "\(collect.stderr)")
+        #expect(Date().timeIntervalSince(start) < 10)
+    }
 }

@@ -1,4 +1,5 @@
 import FlowStore
+import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdCore
@@ -57,6 +58,15 @@ public enum APIServer {
             configuration: .init(address: .hostname(listen.host, port: listen.port), serverName: "flowq"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? listen.port) },
             logger: logger)
+    }
+}
+
+extension APIServer {
+    /// A failure to bind the listening socket as a `serve.cannot_listen` error naming the address; other errors as
+    /// they are.
+    public static func explain(_ error: any Error, listening address: ListenAddress) -> any Error {
+        guard let io = error as? IOError else { return error }
+        return ServerError(.cannotListen, "cannot listen on \(address): \(String(cString: strerror(io.errnoCode)))")
     }
 }
 

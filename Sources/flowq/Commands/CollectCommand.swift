@@ -128,6 +128,10 @@ struct CollectCommand: AsyncParsableCommand {
         let group = ServiceGroup(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [],
             logger: logger)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            throw APIServer.explain(error, listening: ListenAddress(host: metricsAddress, port: metricsPort ?? 0))
+        }
     }
 }

@@ -86,6 +86,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let group = ServiceGroup(
             services: [app, LockWaitRelease()], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch {
+            throw APIServer.explain(error, listening: address)
+        }
     }
 }
