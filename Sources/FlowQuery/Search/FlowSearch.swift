@@ -52,14 +52,18 @@ public struct FlowSearch: Sendable {
 
     /// The window alone, or nil without bounds.
     public func window(now: Int64) throws(TimeBoundError) -> SQLFragment? {
-        SQLFragment.all([
-            try since.map { text throws(TimeBoundError) in
-                TimeSpan.condition(.end, ">=", try Self.seconds(text, roundUp: false, now: now, name: boundNames.since))
-            },
-            try until.map { text throws(TimeBoundError) in
-                TimeSpan.condition(.start, "<=", try Self.seconds(text, roundUp: true, now: now, name: boundNames.until))
-            },
+        let b = try bounds(now: now)
+        return SQLFragment.all([
+            b.since.map { TimeSpan.condition(.end, ">=", $0) }, b.until.map { TimeSpan.condition(.start, "<=", $0) },
         ])
+    }
+
+    /// The window's bounds in epoch seconds (`until` rounded up, as date math rounds an upper bound).
+    public func bounds(now: Int64) throws(TimeBoundError) -> (since: Int64?, until: Int64?) {
+        (
+            try since.map { text throws(TimeBoundError) in try Self.seconds(text, roundUp: false, now: now, name: boundNames.since) },
+            try until.map { text throws(TimeBoundError) in try Self.seconds(text, roundUp: true, now: now, name: boundNames.until) }
+        )
     }
 
     /// A time bound in epoch seconds: a length ago (`2h`) or an absolute time or date math.

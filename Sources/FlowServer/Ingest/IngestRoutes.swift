@@ -21,14 +21,16 @@ struct IngestRoutes {
             let all = Array(body.readableBytesView)
             let id = all.withUnsafeBufferPointer { Self.bodyID($0) }
             let source = "goldmane:\(id)"
-            // A replayed bucket is answered before it is decoded.
+            // A replayed bucket is answered before it is decoded (the writer checks again, for two posts at once).
+            let outcome: StoreWriter.Outcome
             if try await writer.checkpoint(key: source)?.complete == true {
-                return json("{\"batch\":\"\(id)\",\"stored\":0,\"rejected\":0,\"duplicate\":true}\n")
+                outcome = .duplicate
+            } else {
+                let (records, rejects, lineNumber) = try await offEventLoop { Self.decode(all, source: source) }
+                outcome = try await writer.store(
+                    fingerprint: source, source: source, host: host, records: records, rejects: rejects, lines: lineNumber,
+                    bytes: Int64(all.count))
             }
-            let (records, rejects, lineNumber) = try await offEventLoop { Self.decode(all, source: source) }
-            let outcome = try await writer.store(
-                fingerprint: source, source: source, host: host, records: records, rejects: rejects, lines: lineNumber,
-                bytes: Int64(all.count))
             return json(
                 "{\"batch\":\"\(id)\",\"stored\":\(outcome.stored),\"rejected\":\(outcome.rejected),\"duplicate\":\(outcome.duplicate)}\n")
         }

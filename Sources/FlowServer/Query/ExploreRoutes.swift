@@ -18,15 +18,16 @@ struct ExploreRoutes {
             let node = try p.search.parse()
             let predicate = try p.search.predicate(node, now: p.nowMillis)
             let buckets = Int64(try p.integer("buckets", 1...1000, fallback: 60))
-            let now = p.nowMillis
-            let since = try p.search.since.map { try FlowSearch.seconds($0, roundUp: false, now: now, name: "since") }
-            let until = try p.search.until.map { try FlowSearch.seconds($0, roundUp: true, now: now, name: "until") }
-            // A query of connection-level fields over all time reads the hourly roll-up (buckets of whole hours).
-            if let overConnections = try p.search.connectionPredicate(node, now: now) {
-                let result = try await readers.run { store in try store.hourlyHistogramOverConnections(overConnections, buckets: buckets) }
-                guard let (from, to, interval, rows) = result else { return json("{\"from\":0,\"to\":0,\"interval\":3600,\"buckets\":[]}\n") }
+            let (since, until) = try p.search.bounds(now: p.nowMillis)
+            func answer(_ from: Int64, _ to: Int64, _ interval: Int64, _ rows: [(Int64, Int64)]) -> Response {
                 let items = rows.map { "[\($0.0),\($0.1)]" }.joined(separator: ",")
                 return json("{\"from\":\(from),\"to\":\(to),\"interval\":\(interval),\"buckets\":[\(items)]}\n")
+            }
+            // A query of connection-level fields over all time reads the hourly roll-up (buckets of whole hours).
+            if let overConnections = try p.search.connectionPredicate(node, now: p.nowMillis) {
+                let result = try await readers.run { store in try store.hourlyHistogramOverConnections(overConnections, buckets: buckets) }
+                guard let (from, to, interval, rows) = result else { return answer(0, 0, 3600, []) }
+                return answer(from, to, interval, rows)
             }
             let (from, to, interval, rows) = try await readers.run { store -> (Int64, Int64, Int64, [(Int64, Int64)]) in
                 let bounds = (since != nil && until != nil) ? nil : try store.timeBounds(predicate)
@@ -35,8 +36,7 @@ struct ExploreRoutes {
                 let start = from / interval * interval
                 return (start, to, interval, try store.histogram(predicate, from: start, interval: interval))
             }
-            let items = rows.map { "[\($0.0),\($0.1)]" }.joined(separator: ",")
-            return json("{\"from\":\(from),\"to\":\(to),\"interval\":\(interval),\"buckets\":[\(items)]}\n")
+            return answer(from, to, interval, rows)
         }
         router.get("/api/v1/selector") { request, _ in
             let p = try SearchParameters(request)

@@ -31,11 +31,7 @@ actor ReaderPool {
         }
         defer { timer.cancel() }
         do {
-            return try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async {
-                    continuation.resume(with: Result { try body(store) })
-                }
-            }
+            return try await offEventLoop { try body(store) }
         } catch {
             if timedOut.isSet {
                 throw Problem(.serviceUnavailable, code: "query.timeout",

@@ -6,6 +6,9 @@ import Hummingbird
 struct SearchParameters {
     var search: FlowSearch
     var parameters: [String: String]
+    /// "now" for the whole request (relative times and date math), in milliseconds: every predicate of one request
+    /// sees the same instant.
+    let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
 
     init(_ request: Request) throws {
         var parameters: [String: String] = [:]
@@ -52,6 +55,4 @@ struct SearchParameters {
         }
         return v
     }
-
-    var nowMillis: Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 }

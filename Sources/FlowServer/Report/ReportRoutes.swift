@@ -52,8 +52,7 @@ struct ReportRoutes {
         let names = policies(p)
         var o = ReadinessOptions(
             minimumWindowHours: minWindow, enforcing: names.isEmpty ? nil : StagedSelection(names), now: now / 1000)
-        o.since = try p.search.since.map { try FlowSearch.seconds($0, roundUp: false, now: now, name: "since") }
-        o.until = try p.search.until.map { try FlowSearch.seconds($0, roundUp: true, now: now, name: "until") }
+        (o.since, o.until) = try p.search.bounds(now: now)
         return o
     }
 

@@ -53,11 +53,7 @@ struct TimeWindow: ParsableArguments {
 
     /// The bounds in epoch seconds.
     func bounds() throws -> (since: Int64?, until: Int64?) {
-        let now = nowMillis()
-        return (
-            try since.map { try FlowSearch.seconds($0, roundUp: false, now: now, name: "--since") },
-            try until.map { try FlowSearch.seconds($0, roundUp: true, now: now, name: "--until") }
-        )
+        try FlowSearch(since: since, until: until, boundNames: ("--since", "--until")).bounds(now: nowMillis())
     }
 }
 
