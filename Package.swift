@@ -34,10 +34,13 @@ let package = Package(
         .target(name: "FlowPolicy", dependencies: ["FlowLog", .product(name: "Yams", package: "Yams")]),
 
         // Adapters.
+        // Storage ports: what ingest, queries and the report need from a store; no database in their API.
+        .target(name: "FlowStore", dependencies: ["FlowLog", "FlowQuery"]),
+        // The embedded backend: SQLite through GRDB (schema, migrations, dialect, hot insert path).
         .target(
-            name: "FlowStore",
+            name: "FlowSQLite",
             dependencies: [
-                "FlowLog", "FlowQuery",
+                "FlowLog", "FlowQuery", "FlowStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ]
@@ -82,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "flowq",
             dependencies: [
-                "FlowLog", "FlowSample", "FlowQuery", "FlowStore", "FlowIngest", "FlowReport", "FlowCollector", "FlowPolicy",
+                "FlowLog", "FlowSample", "FlowQuery", "FlowStore", "FlowSQLite", "FlowIngest", "FlowReport", "FlowCollector", "FlowPolicy",
                 "FlowServer", "CZlib", "CZstd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -95,18 +98,18 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "FlowLogTests", dependencies: ["FlowLog", "FlowSample", "TestSupport"]),
-        .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog"]),
+        .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog", "FlowStore", "FlowSQLite"]),
         .testTarget(name: "FlowPolicyTests", dependencies: ["FlowPolicy", "FlowLog", "TestSupport"]),
         .testTarget(
             name: "FlowStoreTests",
-            dependencies: ["FlowStore", "FlowLog", "FlowQuery", "FlowSample", "FlowIngest", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["FlowStore", "FlowSQLite", "FlowLog", "FlowQuery", "FlowSample", "FlowIngest", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "FlowIngestTests",
-            dependencies: ["FlowIngest", "FlowStore", "FlowLog", "FlowSample", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["FlowIngest", "FlowStore", "FlowSQLite", "FlowLog", "FlowSample", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "FlowReportTests",
             dependencies: [
-                "FlowReport", "FlowStore", "FlowIngest", "FlowLog", "FlowSample", "FlowQuery", "FlowPolicy", "TestSupport",
+                "FlowReport", "FlowStore", "FlowSQLite", "FlowIngest", "FlowLog", "FlowSample", "FlowQuery", "FlowPolicy", "TestSupport",
                 .product(name: "Yams", package: "Yams"),
             ]),
         .testTarget(name: "EndToEndTests", dependencies: ["flowq", "TestSupport"]),
@@ -118,7 +121,7 @@ if Context.environment["FLOWQ_BENCHMARKS"] != nil {
     package.targets.append(
         .executableTarget(
             name: "decode-benchmark",
-            dependencies: ["FlowLog", "FlowIngest", "FlowStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["FlowLog", "FlowIngest", "FlowStore", "FlowSQLite", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Benchmarks/DecodeBenchmark"))
     package.products.append(.executable(name: "decode-benchmark", targets: ["decode-benchmark"]))
 }

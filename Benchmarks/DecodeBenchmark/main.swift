@@ -1,5 +1,6 @@
 import FlowIngest
 import FlowLog
+import FlowSQLite
 import FlowStore
 import GRDB
 import Foundation

@@ -20,7 +20,7 @@ public final class Collector: Service, @unchecked Sendable {
     public let configuration: CollectorConfiguration
     public let health = HealthState()
     let logger: Logger
-    private var store: SQLiteStore?
+    private var store: (any WritableStore)?
     private var warned: [String: String] = [:]
     private var backoffUntil: [String: Date] = [:]
     private var storeBackoff: TimeInterval = 0.5
@@ -30,7 +30,7 @@ public final class Collector: Service, @unchecked Sendable {
     private var databaseDeleted = false
     private var lastRetention = Date.distantPast
     private var lastReport: Date?
-    private var ingestors: [String: (any FlowStorage, FileIngestor)] = [:]
+    private var ingestors: [String: (any FlowWriter, FileIngestor)] = [:]
     /// A node agent's stores, one per watched directory (its node name keys the server's checkpoints).
     private var shipping: [String: ShippingStorage] = [:]
 
@@ -43,7 +43,7 @@ public final class Collector: Service, @unchecked Sendable {
         logger.info(
             "collector started",
             metadata: [
-                "db": "\(configuration.shipTo.map { "ship to " + $0.url.absoluteString } ?? configuration.databasePath)",
+                "db": "\(configuration.shipTo.map { "ship to " + $0.url.absoluteString } ?? configuration.store.description)",
                 "watch": "\(configuration.watches.map { $0.directory + ($0.host.map { "=" + $0 } ?? "") }.joined(separator: ","))",
             ])
         var lastStoreError: String? = nil
@@ -64,7 +64,7 @@ public final class Collector: Service, @unchecked Sendable {
             }
         } onGracefulShutdown: {
             // A batch waiting for another process's lock gives up at once; its lines are read again next start.
-            SQLiteStore.stopWaiting()
+            self.configuration.store.stopWaiting()
         }
         if let lastStoreError {
             logger.notice(
@@ -78,30 +78,30 @@ public final class Collector: Service, @unchecked Sendable {
     /// One pass over every watched directory. Returns the store error, if the store failed.
     private func cycle() -> String? {
         if let target = configuration.shipTo { return watchAll { watch in shippingStorage(watch, target) } }
-        let store: SQLiteStore
+        let store: any WritableStore
         if let s = self.store {
             store = s
-        } else if databaseDeleted, !FileManager.default.fileExists(atPath: configuration.databasePath) {
+        } else if databaseDeleted, configuration.store.isMissing {
             // Not created again behind the operator's back: every stored line went with the file. Not ready until the
             // file is restored (it is then opened) or the collector is restarted (a new store then reads the files
             // still on disk from their start).
             return storeFailed(
                 "the database file was deleted; restore it or restart flowq collect to start a new store",
-                StoreError(.cannotOpen, "database file \(configuration.databasePath) was deleted"))
+                StoreError(.cannotOpen, "database file \(configuration.store) was deleted"))
         } else {
             do {
-                store = try SQLiteStore(path: configuration.databasePath)
+                store = try configuration.store.openWriter()
                 self.store = store
             } catch {
                 return storeFailed("cannot open the store", error)
             }
         }
-        if let change = store.fileIdentityChange() {
+        if let change = store.identityChange() {
             // Deleted or replaced under us: SQLite would go on writing to the unlinked file, and every line counted
             // as stored would be lost. Close it: a file now at the path (a restored copy) is opened on the next
             // cycle and the watched files go on from its checkpoints; a deleted one is not created again.
             self.store = nil
-            databaseDeleted = !FileManager.default.fileExists(atPath: configuration.databasePath)
+            databaseDeleted = configuration.store.isMissing
             return storeFailed("the database file \(change); closing it", StoreError(.cannotOpen, "database file \(change)"))
         }
         databaseDeleted = false
@@ -117,7 +117,7 @@ public final class Collector: Service, @unchecked Sendable {
     }
 
     /// Ingests what is new in every watched directory into the store `storage` gives for it.
-    private func watchAll(_ storage: (CollectorConfiguration.Watch) -> any FlowStorage) -> String? {
+    private func watchAll(_ storage: (CollectorConfiguration.Watch) -> any FlowWriter) -> String? {
         for watch in configuration.watches {
             if Task.isShuttingDownGracefully { return nil }
             let files: [String]
@@ -167,7 +167,7 @@ public final class Collector: Service, @unchecked Sendable {
 
     /// The ingestor of a watched directory, kept across polls (and its decoder's pool with it) while the store
     /// stays open.
-    private func ingestor(for watch: CollectorConfiguration.Watch, _ store: any FlowStorage) -> FileIngestor {
+    private func ingestor(for watch: CollectorConfiguration.Watch, _ store: any FlowWriter) -> FileIngestor {
         if let (s, i) = ingestors[watch.directory], s === store { return i }
         let i = FileIngestor(
             store: store,
@@ -267,7 +267,7 @@ public final class Collector: Service, @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             var options = configuration.reportOptions
             options.now = Int64(Date().timeIntervalSince1970)
-            let reader = try SQLiteStore(path: configuration.databasePath, readOnly: true)
+            let reader = try configuration.store.openReader()
             let report = try ReadinessAnalyzer(store: reader, options: options).run()
             let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "-")
             let json = try JSONRenderer.render(report)

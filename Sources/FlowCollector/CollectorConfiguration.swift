@@ -1,4 +1,5 @@
 import FlowReport
+import FlowStore
 
 /// What `flowq collect` does.
 public struct CollectorConfiguration: Sendable {
@@ -25,7 +26,8 @@ public struct CollectorConfiguration: Sendable {
     }
 
     public var watches: [Watch]
-    public var databasePath: String
+    /// The store lines go to (unless ``shipTo`` is set).
+    public var store: any StoreBackend
     /// How often the directories are looked at; a line is stored within about this long of being written.
     public var pollInterval: Duration
     public var maxLineLength: Int
@@ -42,16 +44,16 @@ public struct CollectorConfiguration: Sendable {
     public var reportOptions: ReadinessOptions
     /// Read files that symbolic links in a watched directory point to (off: links are skipped and logged).
     public var followSymlinks = false
-    /// Ship batches to `flowq serve` instead of writing ``databasePath`` (a node agent).
+    /// Ship batches to `flowq serve` instead of writing ``store`` (a node agent).
     public var shipTo: ShipTarget?
 
     public init(
-        watches: [Watch], databasePath: String, pollInterval: Duration = .milliseconds(250), maxLineLength: Int = 1 << 20,
+        watches: [Watch], store: any StoreBackend, pollInterval: Duration = .milliseconds(250), maxLineLength: Int = 1 << 20,
         batchLines: Int = 8192, retainSeconds: Int64? = nil, metricsPort: Int? = nil, metricsAddress: String = "0.0.0.0",
         reportEverySeconds: Int64? = nil, reportDirectory: String? = nil, reportOptions: ReadinessOptions
     ) {
         self.watches = watches
-        self.databasePath = databasePath
+        self.store = store
         self.pollInterval = pollInterval
         self.maxLineLength = maxLineLength
         self.batchLines = batchLines

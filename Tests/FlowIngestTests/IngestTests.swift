@@ -1,6 +1,7 @@
 import FlowIngest
 import FlowLog
 import FlowSample
+import FlowSQLite
 import FlowStore
 import Foundation
 import GRDB

@@ -1,5 +1,7 @@
 import FlowLog
 import FlowQuery
+import FlowSQLite
+import FlowStore
 import Foundation
 import Testing
 
@@ -47,8 +49,9 @@ import Testing
             for syntax in QuerySyntax.allCases {
                 guard let node = try? syntax.parse(q) else { continue }
                 parsed += 1
-                guard let sql = try? QueryCompiler.compile(node, options: .init(ignoreCase: rng.next() % 2 == 0, now: 0))
+                guard let filter = try? FilterBuilder.build(node, options: .init(ignoreCase: rng.next() % 2 == 0, now: 0))
                 else { continue }
+                let sql = SQLiteBackend(path: "").explain(filter)
                 compiled += 1
                 #expect(!sql.sql.contains("zqmarker"), "unbound value in SQL for \(q)")
                 #expect(!sql.sql.contains("kube-system"), "unbound value in SQL for \(q)")

@@ -3,6 +3,7 @@ import FlowLog
 import FlowQuery
 import FlowReport
 import FlowSample
+import FlowSQLite
 import FlowStore
 import Foundation
 import TestSupport

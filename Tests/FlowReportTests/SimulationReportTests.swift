@@ -3,6 +3,7 @@ import FlowLog
 import FlowPolicy
 import FlowQuery
 import FlowReport
+import FlowSQLite
 import FlowStore
 import Foundation
 import TestSupport
@@ -24,7 +25,7 @@ import Testing
         let set = try Self.load(try String(contentsOfFile: Repo.sampleLogs("policies/platform.yaml"), encoding: .utf8))
         var options = ReadinessOptions(now: 1_795_500_000)
         options.simulation = Simulation(simulator: PolicySimulator(set), mode: .everywhere)
-        options.filter = try QueryCompiler.compile(try KQLParser.parse("source_type:hep or dest_type:hep"), options: .init(now: 0))
+        options.filter = try FilterBuilder.build(try KQLParser.parse("source_type:hep or dest_type:hep"), options: .init(now: 0))
         let r = try ReadinessAnalyzer(store: store, options: options).run()
         let c = classes(r)
         // Denied: the cloud metadata address (expected), GitHub, IPv6 loopback, host-networked nginx to a pod.

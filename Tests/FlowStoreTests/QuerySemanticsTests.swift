@@ -1,6 +1,7 @@
 import FlowIngest
 import FlowLog
 import FlowQuery
+import FlowSQLite
 import FlowStore
 import TestSupport
 import Testing
@@ -70,7 +71,7 @@ import Testing
 
     static func names(_ store: SQLiteStore, _ query: String, ignoreCase: Bool = false, syntax: QuerySyntax = .kql) throws -> Set<String> {
         let node = try syntax.parse(query)
-        let sql = try QueryCompiler.compile(node, options: .init(ignoreCase: ignoreCase, now: 5_000_000))
+        let sql = try FilterBuilder.build(node, options: .init(ignoreCase: ignoreCase, now: 5_000_000))
         return Set(try store.records(sql, limit: nil).compactMap { $0.record[.sourceName] })
     }
 
@@ -89,13 +90,14 @@ import Testing
         var connectionLevel = 0
         for (q, expected) in Self.cases {
             let node = try KQLParser.parse(q)
-            guard let c = try QueryCompiler.compileForConnections(node, options: .init(now: 5_000_000)) else { continue }
+            let c = try FilterBuilder.build(node, options: .init(now: 5_000_000))
+            guard c.isConnectionLevel else { continue }
             connectionLevel += 1
             #expect(try store.countOverConnections(c) == Int64(expected.count), "query: \(q)")
         }
         #expect(connectionLevel >= 15)
-        #expect(try QueryCompiler.compileForConnections(try KQLParser.parse("source_ip:10.0.0.5"), options: .init(now: 0)) == nil)
-        #expect(try QueryCompiler.compileForConnections(try KQLParser.parse("web"), options: .init(now: 0)) == nil)
+        #expect(try !FilterBuilder.build(try KQLParser.parse("source_ip:10.0.0.5"), options: .init(now: 0)).isConnectionLevel)
+        #expect(try !FilterBuilder.build(try KQLParser.parse("web"), options: .init(now: 0)).isConnectionLevel)
 
         let big = try SQLiteStore(path: dir.file("big.db"))
         let ingestor = FileIngestor(store: big)
@@ -105,8 +107,10 @@ import Testing
         func check(_ when: String) throws {
             for q in queries {
                 let node = try KQLParser.parse(q)
-                let lines = try big.count(try QueryCompiler.compile(node, options: .init(now: 0)))
-                let conns = try big.countOverConnections(try #require(try QueryCompiler.compileForConnections(node, options: .init(now: 0))))
+                let filter = try FilterBuilder.build(node, options: .init(now: 0))
+                #expect(filter.isConnectionLevel, "\(q)")
+                let lines = try big.countLines(filter)
+                let conns = try big.countOverConnections(filter)
                 #expect(lines == conns, "\(when): \(q)")
             }
         }
@@ -145,13 +149,13 @@ import Testing
 
     @Test func unknownFieldsSuggestAName() throws {
         let e = try #require(throws: QuerySyntaxError.self) {
-            try QueryCompiler.compile(try KQLParser.parse("dest_namespac:kube-system"), options: .init(now: 0))
+            try FilterBuilder.build(try KQLParser.parse("dest_namespac:kube-system"), options: .init(now: 0))
         }
         #expect(e.code == .unknownField)
         #expect(e.hint?.contains("dest_namespace") == true)
         #expect(e.offset == 0)
         let bad = try #require(throws: QuerySyntaxError.self) {
-            try QueryCompiler.compile(try KQLParser.parse("dest_port:abc"), options: .init(now: 0))
+            try FilterBuilder.build(try KQLParser.parse("dest_port:abc"), options: .init(now: 0))
         }
         #expect(bad.code == .badValue && bad.offset == 10)
     }

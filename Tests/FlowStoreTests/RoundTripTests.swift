@@ -1,7 +1,8 @@
 import FlowLog
 import FlowQuery
 import FlowSample
-@testable import FlowStore
+@testable import FlowSQLite
+import FlowStore
 import Foundation
 import GRDB
 import TestSupport
@@ -23,7 +24,7 @@ import Testing
         try store.append(
             records: records, host: nil, rejects: [],
             checkpoint: Checkpoint(fingerprint: "t", path: "t", host: nil, offset: 1, lines: Int64(records.count)))
-        let back = try store.records(SQLFragment("1"), limit: nil).map(\.record)
+        let back = try store.records(Filter.always, limit: nil).map(\.record)
         #expect(back.count == records.count)
         for (a, b) in zip(records, back) { #expect(a == b) }
     }
@@ -60,7 +61,7 @@ import Testing
         try store.dbQueue.write { db in try db.execute(sql: "DROP TRIGGER boom") }
         #expect(try store.checkpoint(fingerprint: "f") == nil)
         try store.append(records: [r], host: nil, rejects: [], checkpoint: Checkpoint(fingerprint: "f", path: "p", host: nil, offset: 10))
-        let back = try store.records(SQLFragment("1"), limit: nil)
+        let back = try store.records(Filter.always, limit: nil)
         #expect(back.count == 1 && back[0].record == r)
     }
 
@@ -108,7 +109,7 @@ import Testing
                 all.append(r)
             }
         }
-        let back = try store.records(SQLFragment("1"), limit: nil).map(\.record)
+        let back = try store.records(Filter.always, limit: nil).map(\.record)
         #expect(back.count == all.count)
         for (a, b) in zip(all, back) { #expect(a == b) }
     }
@@ -134,7 +135,7 @@ import Testing
             try store.append(records: records, host: "n", rejects: [], checkpoint: Checkpoint(fingerprint: "b", path: "b", host: "n"))
             all += records.map { var r = $0; r[.host] = "n"; return r }
         }
-        let back = try store.records(SQLFragment("1"), limit: nil).map(\.record)
+        let back = try store.records(Filter.always, limit: nil).map(\.record)
         #expect(back.count == all.count && back == all)
         let (endpoints, labels, traces) = try store.read { db in
             (try Int.fetchOne(db, sql: "SELECT count(*) FROM endpoint")!, try Int.fetchOne(db, sql: "SELECT count(*) FROM label_set")!,

@@ -1,3 +1,4 @@
+import FlowSQLite
 import FlowStore
 import Foundation
 import GRDB

@@ -1,7 +1,8 @@
 import FlowLog
 import FlowQuery
 import FlowSample
-@testable import FlowStore
+@testable import FlowSQLite
+import FlowStore
 import Foundation
 import GRDB
 import TestSupport
@@ -57,8 +58,8 @@ import Testing
         let (store, all) = try Self.store(dir)
         for (query, expected) in Self.cases {
             let syntax: QuerySyntax = query.contains(" TO ") ? .lucene : .kql
-            let sql = try QueryCompiler.compile(try syntax.parse(query), options: .init(now: 0))
-            #expect(sql.sql.contains("flow_span"), "\(query)")
+            let sql = try FilterBuilder.build(try syntax.parse(query), options: .init(now: 0))
+            #expect(store.explain(sql).sql.contains("flow_span"), "\(query)")
             let got = try store.records(sql, limit: nil).compactMap { $0.record[.sourceName] }
             let want = all.filter { expected($0[.startTime], $0[.endTime]) }.compactMap { $0[.sourceName] }
             #expect(got.count == want.count && got == want, "\(query): \(got.count) rows, expected \(want.count)")
@@ -70,8 +71,8 @@ import Testing
         let (store, all) = try Self.store(dir)
         while try store.deleteFlows(startedBefore: 30_000, limit: 70) > 0 {}
         let left = all.filter { $0[.startTime].map { $0 >= 30_000 } ?? true }
-        #expect(try store.count(SQLFragment("1")) == Int64(left.count))
-        let sql = try QueryCompiler.compile(try KQLParser.parse("start_time < 60000"), options: .init(now: 0))
+        #expect(try store.count(Filter.always) == Int64(left.count))
+        let sql = try FilterBuilder.build(try KQLParser.parse("start_time < 60000"), options: .init(now: 0))
         let got = try store.records(sql, limit: nil).compactMap { $0.record[.sourceName] }
         #expect(got == left.filter { $0[.startTime].map { $0 < 60_000 } ?? false }.compactMap { $0[.sourceName] })
         // Spans whose lines were all deleted are gone; the others still cover every line.
@@ -98,7 +99,7 @@ import Testing
         }
         try queue.close()
         let store = try SQLiteStore(path: path)
-        let sql = try QueryCompiler.compile(try KQLParser.parse("start_time >= 19000 or end_time < 310"), options: .init(now: 0))
+        let sql = try FilterBuilder.build(try KQLParser.parse("start_time >= 19000 or end_time < 310"), options: .init(now: 0))
         #expect(try store.count(sql) == 1_010)
         let indexes = try store.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'flow'") }
         #expect(indexes == ["flow_conn"])
@@ -132,7 +133,7 @@ import Testing
         let end = try #require(FieldCatalogue.field(named: "end_time"))
         for (field, key) in [(start, IntKey.startTime), (end, IntKey.endTime)] {
             for query in ["", "action:deny", "start_time < 20000"] {
-                let sql = try QueryCompiler.compile(try KQLParser.parse(query), options: .init(now: 0))
+                let sql = try FilterBuilder.build(try KQLParser.parse(query), options: .init(now: 0))
                 let matching = try Set(store.records(sql, limit: nil).compactMap { $0.record[.sourceName] })
                 // Newest first; ties in storage order; lines without a time last.
                 let want = all.enumerated().filter { matching.contains($0.element[.sourceName] ?? "") }

@@ -11,7 +11,7 @@ import FoundationNetworking
 /// moment and every line is stored once. A batch is acknowledged only when the server answers with its checkpoint;
 /// until then the ingestor does not read on (at most its two-batch channel is buffered): backpressure, nothing
 /// dropped. A failure is a `store.remote` error: the collector logs it once, backs off and asks again.
-public final class ShippingStorage: FlowStorage, @unchecked Sendable {
+public final class ShippingStorage: FlowWriter, @unchecked Sendable {
     let target: ShipTarget
     /// This agent's node name: the server keys checkpoints by (node, fingerprint).
     let node: String

@@ -56,7 +56,7 @@ public final class FileIngestor {
     /// How long a compressed file must have been left alone before a tailing run marks it complete.
     static let settleSeconds = 5.0
 
-    let store: any FlowStorage
+    let store: any FlowWriter
     let options: Options
     /// One decoder for every file and run of this ingestor (used by one decoding thread at a time): its pool
     /// hands out the same objects for the same bytes across files and polls, which keeps the store's conn
@@ -68,7 +68,7 @@ public final class FileIngestor {
     /// has settled, which marks it complete.
     private var finished: [String: (state: FileState, awaitsSettling: Bool, offset: Int64)] = [:]
 
-    public init(store: any FlowStorage, options: Options = Options()) {
+    public init(store: any FlowWriter, options: Options = Options()) {
         self.store = store
         self.options = options
     }

@@ -16,8 +16,8 @@ public indirect enum QueryNode: Sendable, Equatable {
 public enum RangeOp: String, Sendable, Equatable {
     case lt, lte, gt, gte
 
-    /// The SQL operator.
-    public var sql: String {
+    /// The comparison's symbol (`<`, `<=`, `>`, `>=`), as SQL writes it.
+    public var symbol: String {
         switch self {
         case .lt: "<"
         case .lte: "<="

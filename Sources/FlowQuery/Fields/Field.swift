@@ -3,13 +3,6 @@ import FlowLog
 /// Which side of a connection an endpoint field belongs to.
 public enum Side: String, Sendable {
     case source, dest
-
-    /// The `flow` column referencing the endpoint dictionary.
-    var column: String { self == .source ? "src_ep" : "dst_ep" }
-    /// The join alias of the endpoint row in read queries.
-    var alias: String { self == .source ? "se" : "de" }
-    /// The join alias of the label set in read queries.
-    var labelsAlias: String { self == .source ? "sl" : "dl" }
 }
 
 /// Where a field's value lives in the store.
@@ -60,24 +53,6 @@ public struct Field: Sendable, Equatable {
         switch storage {
         case .conn, .endpoint, .service, .host, .labels, .policies: return true
         case .column, .timestamp, .stringList, .jsonColumn, .extra: return false
-        }
-    }
-
-    /// The SQL expression of the field's value in a read query (joins `se`, `de`, `sl`, `dl`, `sv`, `h`, `dd`,
-    /// `pa`, `pt` as in ``FieldCatalogue/readFrom``). Lists are JSON arrays.
-    public var valueSQL: String {
-        switch storage {
-        case .column(let c): return "f.\(c)"
-        case .conn(let c): return "c.\(c)"
-        case .endpoint(let side, let c): return "\(side.alias).\(c)"
-        case .service(let c): return "sv.\(c)"
-        case .host: return "h.name"
-        case .timestamp: return "COALESCE(f.timestamp_ms, f.end_time * 1000)"
-        case .labels(let side): return "\(side.labelsAlias).labels"
-        case .policies(let list): return list == .all ? "pt.all_view" : "json_extract(pt.policies, '$.\(list.rawValue)')"
-        case .stringList(let c): return c == "domains_id" ? "dd.items" : "pa.items"
-        case .jsonColumn(let c): return "f.\(c)"
-        case .extra(let key): return "json_extract(f.extra, '$.\"\(key)\"')"
         }
     }
 }

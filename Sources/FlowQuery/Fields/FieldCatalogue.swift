@@ -134,25 +134,4 @@ public enum FieldCatalogue {
         }
         return prev[b.count]
     }
-
-    /// The dictionaries of a connection (`c`), joined for its fields' values.
-    private static let connectionJoins = """
-        LEFT JOIN host h ON h.id = c.host_id
-        LEFT JOIN endpoint se ON se.id = c.src_ep
-        LEFT JOIN label_set sl ON sl.id = se.labels_id
-        LEFT JOIN endpoint de ON de.id = c.dst_ep
-        LEFT JOIN label_set dl ON dl.id = de.labels_id
-        LEFT JOIN service sv ON sv.id = c.service_id
-        LEFT JOIN policy_trace pt ON pt.id = c.trace_id
-        """
-
-    /// ``readFrom`` without the lines: the connections with their dictionaries (for connection-level fields).
-    public static let connectionsFrom = "conn c\n" + connectionJoins
-
-    /// The FROM clause of read queries: `flow f` with every dictionary joined under a short alias.
-    public static let readFrom = "flow f\nJOIN conn c ON c.id = f.conn_id\n" + connectionJoins + """
-
-        LEFT JOIN string_list dd ON dd.id = f.domains_id
-        LEFT JOIN string_list pa ON pa.id = f.process_args_id
-        """
 }

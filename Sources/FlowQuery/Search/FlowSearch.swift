@@ -38,24 +38,21 @@ public struct FlowSearch: Sendable {
         try syntax.parse(query, strict: strict)
     }
 
-    /// The predicate on `flow f`: the query and the window. `now` is in milliseconds.
-    public func predicate(_ node: QueryNode, now: Int64) throws -> SQLFragment {
-        try QueryCompiler.compile(node, options: .init(ignoreCase: ignoreCase, now: now)).and(try window(now: now))
+    /// The predicate: the query and the window. `now` is in milliseconds. A store answers it from its
+    /// connections' roll-up when it reads only connection-level fields (``Filter/isConnectionLevel``): a window
+    /// reads the lines' times, so a bounded search never does.
+    public func predicate(_ node: QueryNode, now: Int64) throws -> Filter {
+        try FilterBuilder.build(node, options: .init(ignoreCase: ignoreCase, now: now)).and(try window(now: now))
     }
 
-    /// The query over connections (see ``QueryCompiler/compileForConnections(_:options:)``), or `nil` when it
-    /// touches a per-line field or the window is bounded (then only the lines can answer).
-    public func connectionPredicate(_ node: QueryNode, now: Int64) throws(QuerySyntaxError) -> SQLFragment? {
-        guard isUnbounded else { return nil }
-        return try QueryCompiler.compileForConnections(node, options: .init(ignoreCase: ignoreCase, now: now))
-    }
-
-    /// The window alone, or nil without bounds.
-    public func window(now: Int64) throws(TimeBoundError) -> SQLFragment? {
+    /// The window alone (lines that end at or after `since` and start at or before `until`), or nil without bounds.
+    public func window(now: Int64) throws(TimeBoundError) -> Filter? {
         let b = try bounds(now: now)
-        return SQLFragment.all([
-            b.since.map { TimeSpan.condition(.end, ">=", $0) }, b.until.map { TimeSpan.condition(.start, "<=", $0) },
-        ])
+        let end = FieldCatalogue.field(named: "end_time")!, start = FieldCatalogue.field(named: "start_time")!
+        let parts: [Filter] = [
+            b.since.map { .test(end, .compare(.gte, .int($0))) }, b.until.map { .test(start, .compare(.lte, .int($0))) },
+        ].compactMap { $0 }
+        return parts.isEmpty ? nil : parts.count == 1 ? parts[0] : .and(parts)
     }
 
     /// The window's bounds in epoch seconds (`until` rounded up, as date math rounds an upper bound).

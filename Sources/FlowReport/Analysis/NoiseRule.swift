@@ -29,11 +29,16 @@ public struct NoiseRule: Sendable, Equatable {
             }
             do {
                 // Parsed and compiled now, so a value of the wrong type (`dest_port:abc`) is reported with the file.
-                _ = try QueryCompiler.compile(try KQLParser.parse(q), options: .init(now: 0))
+                _ = try NoiseRule(query: q, reason: r).predicate(now: 0)
             } catch let e as QuerySyntaxError {
                 throw ReportError(.badInput, "\(file): entry \(i + 1): " + e.render(query: q))
             }
             return NoiseRule(query: q, reason: r)
         }
+    }
+
+    /// The rule's query as a predicate; `now` in Unix seconds.
+    func predicate(now: Int64) throws -> Filter {
+        try FilterBuilder.build(try KQLParser.parse(query), options: .init(now: now * 1000))
     }
 }

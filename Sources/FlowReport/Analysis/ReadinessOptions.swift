@@ -32,8 +32,8 @@ public struct ReadinessOptions: Sendable {
     public var now: Int64
     /// Evaluate Calico policy YAML against the flows.
     public var simulation: Simulation?
-    /// Only lines matching this predicate (a compiled KQL query).
-    public var filter: SQLFragment?
+    /// Only lines matching this predicate (a KQL query).
+    public var filter: Filter?
 
     public init(
         since: Int64? = nil, until: Int64? = nil, minimumWindowHours: Double = 24, enforcing: StagedSelection? = nil,

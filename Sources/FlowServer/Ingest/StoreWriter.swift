@@ -6,18 +6,18 @@ import Foundation
 /// caches to one thread), each with its checkpoint in the same transaction, so that a batch seen before (same
 /// fingerprint, already complete) is recognised and stored nothing twice.
 final class StoreWriter: @unchecked Sendable {
-    private let store: SQLiteStore
+    private let store: any WritableStore
     private let queue = DispatchQueue(label: "flowq.serve.writer")
 
     /// Runs `body` on the writer's queue, after every batch before it.
-    private func serially<T: Sendable>(_ body: @escaping @Sendable (SQLiteStore) throws -> T) async throws -> T {
+    private func serially<T: Sendable>(_ body: @escaping @Sendable (any WritableStore) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { continuation in
             queue.async { [store] in continuation.resume(with: Result { try body(store) }) }
         }
     }
 
-    init(path: String) throws {
-        store = try SQLiteStore(path: path)
+    init(backend: any StoreBackend) throws {
+        store = try backend.openWriter()
     }
 
     /// What storing a batch did.

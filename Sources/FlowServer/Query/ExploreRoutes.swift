@@ -9,9 +9,6 @@ import Hummingbird
 struct ExploreRoutes {
     let readers: ReaderPool
 
-    /// Bucket lengths the histogram picks from: the smallest that gives at most the buckets asked for.
-    static let intervals: [Int64] = [60, 300, 900, 1800, 3600, 3 * 3600, 6 * 3600, 12 * 3600, 86_400, 7 * 86_400]
-
     func add(to router: Router<ServerContext>) {
         router.get("/api/v1/histogram") { request, _ in
             let p = try SearchParameters(request)
@@ -19,24 +16,9 @@ struct ExploreRoutes {
             let predicate = try p.search.predicate(node, now: p.nowMillis)
             let buckets = Int64(try p.integer("buckets", 1...1000, fallback: 60))
             let (since, until) = try p.search.bounds(now: p.nowMillis)
-            func answer(_ from: Int64, _ to: Int64, _ interval: Int64, _ rows: [(Int64, Int64)]) -> Response {
-                let items = rows.map { "[\($0.0),\($0.1)]" }.joined(separator: ",")
-                return json("{\"from\":\(from),\"to\":\(to),\"interval\":\(interval),\"buckets\":[\(items)]}\n")
-            }
-            // A query of connection-level fields over all time reads the hourly roll-up (buckets of whole hours).
-            if let overConnections = try p.search.connectionPredicate(node, now: p.nowMillis) {
-                let result = try await readers.run { store in try store.hourlyHistogramOverConnections(overConnections, buckets: buckets) }
-                guard let (from, to, interval, rows) = result else { return answer(0, 0, 3600, []) }
-                return answer(from, to, interval, rows)
-            }
-            let (from, to, interval, rows) = try await readers.run { store -> (Int64, Int64, Int64, [(Int64, Int64)]) in
-                let bounds = (since != nil && until != nil) ? nil : try store.timeBounds(predicate)
-                guard let from = since ?? bounds?.first, let to = until ?? bounds?.last, to >= from else { return (0, 0, 60, []) }
-                let interval = Self.intervals.first { (to - from) / $0 < buckets } ?? Self.intervals.last!
-                let start = from / interval * interval
-                return (start, to, interval, try store.histogram(predicate, from: start, interval: interval))
-            }
-            return answer(from, to, interval, rows)
+            let h = try await readers.run { store in try store.histogram(predicate, buckets: buckets, since: since, until: until) }
+            let items = h.buckets.map { "[\($0.start),\($0.lines)]" }.joined(separator: ",")
+            return json("{\"from\":\(h.from),\"to\":\(h.to),\"interval\":\(h.interval),\"buckets\":[\(items)]}\n")
         }
         router.get("/api/v1/selector") { request, _ in
             let p = try SearchParameters(request)

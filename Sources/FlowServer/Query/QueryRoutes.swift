@@ -19,7 +19,7 @@ struct QueryRoutes {
         router.get("/api/v1/count") { request, _ in try await count(request) }
         router.get("/api/v1/groups") { request, _ in try await groups(request) }
         router.get("/api/v1/fields") { _, _ in json(FieldCatalogue.json + "\n") }
-        router.get("/api/v1/explain") { request, _ in try explain(request) }
+        router.get("/api/v1/explain") { request, _ in try await explain(request) }
     }
 
     func flows(_ request: Request) async throws -> Response {
@@ -64,11 +64,8 @@ struct QueryRoutes {
     func count(_ request: Request) async throws -> Response {
         let p = try SearchParameters(request)
         let node = try p.search.parse()
-        let overConnections = try p.search.connectionPredicate(node, now: p.nowMillis)
         let predicate = try p.search.predicate(node, now: p.nowMillis)
-        let n = try await readers.run { store in
-            try overConnections.map(store.countOverConnections) ?? store.count(predicate)
-        }
+        let n = try await readers.run { store in try store.count(predicate) }
         return json("{\"count\":\(n)}\n")
     }
 
@@ -80,22 +77,21 @@ struct QueryRoutes {
         let by = try FieldList.fields(byText, name: "by")
         let node = try p.search.parse()
         let limit = try p.integer("limit", 0...Self.maxLimit, fallback: 100)
-        let overConnections = by.allSatisfy(\.isConnectionLevel) ? try p.search.connectionPredicate(node, now: p.nowMillis) : nil
         let predicate = try p.search.predicate(node, now: p.nowMillis)
-        let rows = try await readers.run { store in
-            if let overConnections { return try store.groupsOverConnections(overConnections, by: by, limit: limit == 0 ? nil : limit) }
-            return try store.groups(predicate, by: by, limit: limit == 0 ? nil : limit)
-        }
+        let rows = try await readers.run { store in try store.groups(predicate, by: by, limit: limit == 0 ? nil : limit) }
         let fields = JSONText.array(by.map(\.name), numeric: false)
         return json("{\"by\":\(fields),\"groups\":[" + rows.map { $0.jsonObject(by: by) }.joined(separator: ",\n") + "]}\n")
     }
 
-    func explain(_ request: Request) throws -> Response {
+    func explain(_ request: Request) async throws -> Response {
         let p = try SearchParameters(request)
         let node = try p.search.parse()
-        let sql = try p.search.predicate(node, now: p.nowMillis)
-        let bindings = JSONText.array(sql.bindings.map { "\($0)" }, numeric: false)
-        return json("{\"ast\":\(node.neutralJSON),\"sql\":\(JSONText.string(sql.sql)),\"bindings\":\(bindings)}\n")
+        let predicate = try p.search.predicate(node, now: p.nowMillis)
+        let plan = try await readers.run { store in store.explain(predicate) }
+        let bindings = JSONText.array(plan.bindings, numeric: false)
+        return json(
+            "{\"ast\":\(node.neutralJSON),\"backend\":\(JSONText.string(plan.backend)),\"sql\":\(JSONText.string(plan.sql)),"
+                + "\"bindings\":\(bindings)}\n")
     }
 }
 

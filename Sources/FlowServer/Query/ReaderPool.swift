@@ -6,21 +6,21 @@ import HTTPTypes
 /// A bounded set of read-only stores: at most `size` queries run at once (the rest wait their turn), each on a
 /// thread of its own so that the event loops stay free for `/healthz`, and each stopped after `timeout`.
 actor ReaderPool {
-    private let path: String
+    private let backend: any StoreBackend
     private let size: Int
     private let timeout: Duration
-    private var idle: [SQLiteStore] = []
+    private var idle: [any FlowReader & ReadinessSource] = []
     private var opened = 0
-    private var waiting: [CheckedContinuation<SQLiteStore, Never>] = []
+    private var waiting: [CheckedContinuation<any FlowReader & ReadinessSource, Never>] = []
 
-    init(path: String, size: Int, timeout: Duration) {
-        self.path = path
+    init(backend: any StoreBackend, size: Int, timeout: Duration) {
+        self.backend = backend
         self.size = size
         self.timeout = timeout
     }
 
     /// Runs `body` with a reader; a query that outlives the timeout is interrupted and answered 503 `query.timeout`.
-    func run<T: Sendable>(_ body: @escaping @Sendable (SQLiteStore) throws -> T) async throws -> T {
+    func run<T: Sendable>(_ body: @escaping @Sendable (any FlowReader & ReadinessSource) throws -> T) async throws -> T {
         let store = try await acquire()
         defer { release(store) }
         let timedOut = TimeoutFlag()
@@ -41,12 +41,12 @@ actor ReaderPool {
         }
     }
 
-    private func acquire() async throws -> SQLiteStore {
+    private func acquire() async throws -> any FlowReader & ReadinessSource {
         if let store = idle.popLast() { return store }
         if opened < size {
             opened += 1
             do {
-                return try SQLiteStore(path: path, readOnly: true)
+                return try backend.openReader()
             } catch {
                 opened -= 1
                 throw error
@@ -55,7 +55,7 @@ actor ReaderPool {
         return await withCheckedContinuation { waiting.append($0) }
     }
 
-    private func release(_ store: SQLiteStore) {
+    private func release(_ store: any FlowReader & ReadinessSource) {
         if !waiting.isEmpty { waiting.removeFirst().resume(returning: store) } else { idle.append(store) }
     }
 }

@@ -23,9 +23,9 @@ public enum APIServer {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws -> some ApplicationProtocol {
         ServerContext.bodyLimit = configuration.maxBodyBytes
-        let writer = try StoreWriter(path: configuration.databasePath)
+        let writer = try StoreWriter(backend: configuration.store)
         let readers = ReaderPool(
-            path: configuration.databasePath, size: configuration.maxConcurrentQueries, timeout: configuration.queryTimeout)
+            backend: configuration.store, size: configuration.maxConcurrentQueries, timeout: configuration.queryTimeout)
         let router = Router(context: ServerContext.self)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: AccessMiddleware(tokens: configuration.tokens, verifiedClients: configuration.tls?.clientCA != nil))

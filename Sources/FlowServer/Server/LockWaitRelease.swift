@@ -6,13 +6,15 @@ import ServiceLifecycle
 /// `flowq serve` within seconds. A service group shuts its services down last first: put this one after the
 /// application, so that it acts before the server waits for its requests in flight.
 public struct LockWaitRelease: Service {
-    public init() {}
+    let store: any StoreBackend
+
+    public init(store: any StoreBackend) { self.store = store }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
             try? await gracefulShutdown()
         } onGracefulShutdown: {
-            SQLiteStore.stopWaiting()
+            store.stopWaiting()
         }
     }
 }

@@ -1,7 +1,9 @@
+import FlowStore
+
 /// How `flowq serve` runs.
 public struct ServerConfiguration: Sendable {
-    /// The SQLite store (created if missing).
-    public var databasePath: String
+    /// The store (created if missing).
+    public var store: any StoreBackend
     public var listen: ListenAddress
     /// Bearer tokens; `nil` means loopback clients only.
     public var tokens: TokenTable?
@@ -16,8 +18,8 @@ public struct ServerConfiguration: Sendable {
     /// An idle connection is closed after this long (a client that never sends its request included).
     public var idleTimeout: Duration = .seconds(30)
 
-    public init(databasePath: String, listen: ListenAddress, tokens: TokenTable? = nil) {
-        self.databasePath = databasePath
+    public init(store: any StoreBackend, listen: ListenAddress, tokens: TokenTable? = nil) {
+        self.store = store
         self.listen = listen
         self.tokens = tokens
     }

@@ -24,8 +24,8 @@ struct CollectCommand: AsyncParsableCommand {
     @Option(name: .customLong("watch"), help: "A directory to tail, DIR or DIR=HOST (repeatable).")
     var watches: [String] = ["/var/log/calico/flowlogs"]
 
-    @Option(help: "Database path (default: $FLOWQ_DB or ./flowq.db).")
-    var db: String = SQLiteStore.defaultPath
+    @Option(help: "The store: a SQLite file, or postgres://user@host:port/db (default: $FLOWQ_DB or ./flowq.db).")
+    var db: String = StoreLocation.defaultValue
 
     @Option(help: "How often to look for new lines, in milliseconds.")
     var pollMs: Int = 250
@@ -96,7 +96,7 @@ struct CollectCommand: AsyncParsableCommand {
         let registry = bootstrapObservability(level: level)
         let logger = Logger(label: "flowq.collect")
         var config = CollectorConfiguration(
-            watches: watches.map(CollectorConfiguration.Watch.init(parsing:)), databasePath: db,
+            watches: watches.map(CollectorConfiguration.Watch.init(parsing:)), store: try StoreLocation.backend(db),
             pollInterval: .milliseconds(pollMs), maxLineLength: maxLineLength, batchLines: batchLines,
             retainSeconds: retainSeconds, metricsPort: metricsPort, metricsAddress: metricsAddress,
             reportEverySeconds: reportEvery, reportDirectory: reportDir, reportOptions: reportOptions)

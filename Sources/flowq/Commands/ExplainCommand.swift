@@ -16,6 +16,9 @@ struct ExplainCommand: ParsableCommand {
 
     @OptionGroup var queryOptions: QueryOptions
 
+    @Option(help: "The store whose SQL dialect to show: a SQLite file, or postgres://… (default: $FLOWQ_DB or ./flowq.db).")
+    var db: String = StoreLocation.defaultValue
+
     func run() throws {
         let syntax = queryOptions.syntax
         let node: QueryNode
@@ -30,10 +33,10 @@ struct ExplainCommand: ParsableCommand {
             return
         }
         print("AST:\n  " + node.neutralJSON)
-        let sql = try queryOptions.compile(node, query: query)
-        print("SQL:\n  SELECT \(RecordReader.selectList)\n  FROM flow f ... WHERE \(sql.sql)")
+        let plan = try StoreLocation.backend(db).explain(try queryOptions.compile(node, query: query))
+        print("SQL (\(plan.backend)):\n  " + plan.sql.split(separator: "\n").joined(separator: "\n  "))
         print("bindings:")
-        for (i, b) in sql.bindings.enumerated() { print("  ?\(i + 1) = \(b)") }
-        if sql.bindings.isEmpty { print("  (none)") }
+        for (i, b) in plan.bindings.enumerated() { print("  \(plan.backend == "sqlite" ? "?\(i + 1)" : "$\(i + 1)") = \(b)") }
+        if plan.bindings.isEmpty { print("  (none)") }
     }
 }

@@ -20,8 +20,8 @@ struct IngestCommand: ParsableCommand {
     @Argument(help: "Files or directories to ingest.")
     var paths: [String]
 
-    @Option(help: "Database path (default: $FLOWQ_DB or ./flowq.db).")
-    var db: String = SQLiteStore.defaultPath
+    @Option(help: "The store: a SQLite file, or postgres://user@host:port/db (default: $FLOWQ_DB or ./flowq.db).")
+    var db: String = StoreLocation.defaultValue
 
     @Option(help: "Node name for lines that carry no `host`.")
     var host: String?
@@ -42,7 +42,7 @@ struct IngestCommand: ParsableCommand {
         let found = try SourceDiscovery.scan(paths, followSymlinks: followSymlinks)
         for s in found.skipped { Terminal.error("flowq: note: skipped \(s.path): \(s.reason)") }
         let files = found.files
-        let store = try SQLiteStore(path: db)
+        let store = try StoreLocation.backend(db).openWriter()
         let ingestor = FileIngestor(
             store: store, options: .init(host: host, maxLineLength: maxLineLength))
         var read: Int64 = 0, stored: Int64 = 0, rejected: Int64 = 0, byReason: [String: Int64] = [:], skipped: Int64 = 0, bytes: Int64 = 0

@@ -20,8 +20,8 @@ struct QueryCommand: ParsableCommand {
     @Argument(help: "The query (KQL; empty matches everything).")
     var query: String = ""
 
-    @Option(help: "Database path (default: $FLOWQ_DB or ./flowq.db).")
-    var db: String = SQLiteStore.defaultPath
+    @Option(help: "The store: a SQLite file, or postgres://user@host:port/db (default: $FLOWQ_DB or ./flowq.db).")
+    var db: String = StoreLocation.defaultValue
 
     @OptionGroup var queryOptions: QueryOptions
     @OptionGroup var window: TimeWindow
@@ -61,23 +61,17 @@ struct QueryCommand: ParsableCommand {
         let now = nowMillis()
         let node = try cliErrors(query) { try search.parse() }
         let predicate = try cliErrors(query) { try search.predicate(node, now: now) }
-        let store = try SQLiteStore(path: db, readOnly: true)
+        let store = try StoreLocation.backend(db).openReader()
         let limit = self.limit > 0 ? self.limit : nil
         // Counts and groups of connection-level fields come from the connections' hourly roll-up (exact: every line
         // of a connection matches or none does); a per-line field or a time bound reads the lines.
-        let overConnections = count || groupBy != nil
-            ? try cliErrors(query) { try search.connectionPredicate(node, now: now) } : nil
         if count {
-            print(try overConnections.map(store.countOverConnections) ?? store.count(predicate))
+            print(try store.count(predicate))
             return
         }
         if let groupBy {
             let by = try parseFields(groupBy, flag: "--group-by")
-            if let overConnections, by.allSatisfy(\.isConnectionLevel) {
-                try printGroups(try store.groupsOverConnections(overConnections, by: by, limit: limit), by: by)
-            } else {
-                try printGroups(try store.groups(predicate, by: by, limit: limit), by: by)
-            }
+            try printGroups(try store.groups(predicate, by: by, limit: limit), by: by)
             return
         }
         let shown = try fields.map { try parseFields($0, flag: "--fields") }
@@ -90,7 +84,7 @@ struct QueryCommand: ParsableCommand {
         var last = max(rows.last?.id ?? 0, try store.maxID())
         while true {
             Thread.sleep(forTimeInterval: 1)
-            let more = try store.records(predicate, limit: nil, afterID: last)
+            let more = try store.records(predicate, sort: [], limit: nil, afterID: last)
             guard let tail = more.last else { continue }
             last = tail.id
             emit(more.map(\.record), shown: shown, out: &out, header: false)

@@ -16,8 +16,8 @@ struct ReportCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Database path (default: $FLOWQ_DB or ./flowq.db).")
-    var db: String = SQLiteStore.defaultPath
+    @Option(help: "The store: a SQLite file, or postgres://user@host:port/db (default: $FLOWQ_DB or ./flowq.db).")
+    var db: String = StoreLocation.defaultValue
 
     @OptionGroup var window: TimeWindow
 
@@ -51,7 +51,7 @@ struct ReportCommand: ParsableCommand {
     static func build(db: String, window: TimeWindow, options: ReadinessOptions, compare: String?) throws -> ReadinessReport {
         var options = options
         (options.since, options.until) = try window.bounds()
-        let store = try SQLiteStore(path: db, readOnly: true)
+        let store = try StoreLocation.backend(db).openReader()
         var report = try ReadinessAnalyzer(store: store, options: options).run()
         if let compare {
             do {

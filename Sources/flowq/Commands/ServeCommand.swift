@@ -23,7 +23,7 @@ struct ServeCommand: AsyncParsableCommand {
     )
 
     @Option(help: "Database path (default: $FLOWQ_DB or ./flowq.db; created if missing).")
-    var db: String = SQLiteStore.defaultPath
+    var db: String = StoreLocation.defaultValue
 
     @Option(help: "Address to listen on: HOST:PORT, [IPv6]:PORT (port 0: any free port).")
     var listen: String = "127.0.0.1:8080"
@@ -69,7 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         let registry = bootstrapObservability(level: level)
         let logger = Logger(label: "flowq.serve")
         var config = ServerConfiguration(
-            databasePath: db, listen: try ListenAddress(parsing: listen), tokens: try tokenFile.map(TokenTable.load))
+            store: try StoreLocation.backend(db), listen: try ListenAddress(parsing: listen), tokens: try tokenFile.map(TokenTable.load))
         config.maxConcurrentQueries = maxQueries
         config.queryTimeout = .seconds(queryTimeout.seconds)
         config.maxBodyBytes = maxBodyBytes
@@ -85,7 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
             logger.notice("listening", metadata: ["address": "\(ListenAddress(host: address.host, port: port))"])
         }
         let group = ServiceGroup(
-            services: [app, LockWaitRelease()], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+            services: [app, LockWaitRelease(store: config.store)], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         do {
             try await group.run()
         } catch {

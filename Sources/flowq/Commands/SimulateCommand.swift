@@ -26,8 +26,8 @@ struct SimulateCommand: ParsableCommand {
     @Option(name: .customLong("enforce"), help: "Staged policies to treat as enforced (repeatable, * wildcards).")
     var enforce: [String] = []
 
-    @Option(help: "Database path (default: $FLOWQ_DB or ./flowq.db).")
-    var db: String = SQLiteStore.defaultPath
+    @Option(help: "The store: a SQLite file, or postgres://user@host:port/db (default: $FLOWQ_DB or ./flowq.db).")
+    var db: String = StoreLocation.defaultValue
 
     @OptionGroup var window: TimeWindow
     @OptionGroup var queryOptions: QueryOptions
@@ -48,7 +48,7 @@ struct SimulateCommand: ParsableCommand {
         if !query.isEmpty {
             options.filter = try queryOptions.compile(try queryOptions.parse(query), query: query)
         }
-        let store = try SQLiteStore(path: db, readOnly: true)
+        let store = try StoreLocation.backend(db).openReader()
         let analyzer = ReadinessAnalyzer(store: store, options: options)
         if check {
             let a = try analyzer.checkAgreement(set, enforcing: selection)

@@ -27,7 +27,7 @@ struct QueryOptions: ParsableArguments {
     }
 
     /// Compiles the query, or prints the error with a caret and exits 2.
-    func compile(_ node: QueryNode, query: String) throws -> SQLFragment {
+    func compile(_ node: QueryNode, query: String) throws -> Filter {
         try cliErrors(query) { try search(query).predicate(node, now: nowMillis()) }
     }
 }

@@ -1,47 +1,56 @@
 import FlowLog
 import FlowQuery
+import FlowStore
 import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Running compiled queries.
-extension SQLiteStore {
-    /// How many flows match.
-    public func count(_ predicate: SQLFragment) throws -> Int64 {
-        try read { db in
+/// Queries, in SQLite's dialect (``SQLiteCompiler``).
+extension SQLiteStore: FlowReader {
+    public func countLines(_ p: Filter) throws -> Int64 {
+        let predicate = SQLiteCompiler.compile(p)
+        return try read { db in
             try RawStatement(db, "SELECT count(*) FROM flow f WHERE \(predicate.sql)", predicate.bindings).firstInt() ?? 0
         }
     }
 
-    /// The first start and last end time of the matching flows (epoch seconds), or nil when none match.
-    public func timeBounds(_ predicate: SQLFragment) throws -> (first: Int64, last: Int64)? {
-        try read { db in
+    public func timeBounds(_ p: Filter) throws -> (first: Int64, last: Int64)? {
+        let predicate = SQLiteCompiler.compile(p)
+        return try read { db in
             let st = try RawStatement(db, "SELECT min(f.start_time), max(f.end_time) FROM flow f WHERE \(predicate.sql)", predicate.bindings)
             guard try st.step(), let first = st.int(0), let last = st.int(1) else { return nil }
             return (first, last)
         }
     }
 
-    /// Matching lines per time bucket of `interval` seconds (by start time), from `from`: (bucket start, lines).
-    public func histogram(_ predicate: SQLFragment, from: Int64, interval: Int64) throws -> [(Int64, Int64)] {
-        try read { db in
+    public func lineHistogram(_ p: Filter, from: Int64, interval: Int64) throws -> [Histogram.Bucket] {
+        let predicate = SQLiteCompiler.compile(p)
+        return try read { db in
             let sql = "SELECT (f.start_time - ?) / ? AS b, count(*) FROM flow f WHERE \(predicate.sql) GROUP BY b ORDER BY b"
-            var out: [(Int64, Int64)] = []
+            var out: [Histogram.Bucket] = []
             try RawStatement(db, sql, [.int(from), .int(interval)] + predicate.bindings).forEachRow { row in
-                if let b = row.int(0), let n = row.int(1) { out.append((from + b * interval, n)) }
+                if let b = row.int(0), let n = row.int(1) { out.append(.init(start: from + b * interval, lines: n)) }
             }
             return out
         }
     }
 
-    /// Matching flows as records, in storage order (or sorted), at most `limit`, with ids above `afterID`.
-    public func records(
-        _ predicate: SQLFragment, sort: [(Field, Bool)] = [], limit: Int?, afterID: Int64 = 0
-    ) throws -> [(id: Int64, record: FlowRecord)] {
+    public func records(_ p: Filter, sort: [(Field, Bool)], limit: Int?, afterID: Int64) throws -> [StoredRecord] {
+        let predicate = SQLiteCompiler.compile(p)
         if let limit, let first = sort.first, first.1, let column = TimeSpan.Column(expression: first.0.valueSQL) {
             return try newestFirst(predicate, column: column, sort: sort, limit: limit, afterID: afterID)
         }
         return try plainRecords(predicate, sort: sort, limit: limit, afterID: afterID)
+    }
+
+    public func explain(_ p: Filter) -> QueryPlan { Self.plan(p) }
+
+    /// The query of the lines a predicate matches.
+    static func plan(_ p: Filter) -> QueryPlan {
+        let f = SQLiteCompiler.compile(p)
+        return QueryPlan(
+            backend: "sqlite", sql: "SELECT \(RecordReader.selectList)\nFROM flow f ... WHERE \(f.sql)",
+            bindings: f.bindings.map(\.description))
     }
 
     /// The newest `limit` lines by a time column, which has no index: the spans give the time `t` above which the
@@ -50,7 +59,7 @@ extension SQLiteStore {
     /// Falls back to the plain query when the spans run out (also the case where lines without a time count).
     private func newestFirst(
         _ predicate: SQLFragment, column: TimeSpan.Column, sort: [(Field, Bool)], limit: Int, afterID: Int64
-    ) throws -> [(id: Int64, record: FlowRecord)] {
+    ) throws -> [StoredRecord] {
         let bound = "max_" + column.spanSuffix
         let spanCount = try read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM flow_span") ?? 0 }
         var take = 4
@@ -73,30 +82,29 @@ extension SQLiteStore {
     /// back. A `--limit 1000` query costs about what its count costs, not a sort of every matching row.
     private func plainRecords(
         _ predicate: SQLFragment, sort: [(Field, Bool)], limit: Int?, afterID: Int64
-    ) throws -> [(id: Int64, record: FlowRecord)] {
+    ) throws -> [StoredRecord] {
         let order = sort.isEmpty
             ? " ORDER BY f.id"
             : " ORDER BY " + sort.map { "\($0.0.valueSQL) \($0.1 ? "DESC" : "ASC")" }.joined(separator: ", ") + ", f.id"
         var sql: String
         if let limit {
             // The sort keys may need the dictionary joins; a plain id order needs none.
-            let from = sort.isEmpty ? "flow f" : FieldCatalogue.readFrom
+            let from = sort.isEmpty ? "flow f" : ReadJoins.readFrom
             let ids = "SELECT f.id FROM \(from) WHERE f.id > ? AND \(predicate.sql)\(order) LIMIT \(limit)"
-            sql = "SELECT \(RecordReader.selectList) FROM \(FieldCatalogue.readFrom) WHERE f.id IN (\(ids))\(order)"
+            sql = "SELECT \(RecordReader.selectList) FROM \(ReadJoins.readFrom) WHERE f.id IN (\(ids))\(order)"
         } else {
-            sql = "SELECT \(RecordReader.selectList) FROM \(FieldCatalogue.readFrom) WHERE f.id > ? AND \(predicate.sql)\(order)"
+            sql = "SELECT \(RecordReader.selectList) FROM \(ReadJoins.readFrom) WHERE f.id > ? AND \(predicate.sql)\(order)"
         }
         return try read { db in
-            var out: [(id: Int64, record: FlowRecord)] = []
-            try RawStatement(db, sql, [.int(afterID)] + predicate.bindings).forEachRow { out.append(RecordReader.record($0)) }
+            var out: [StoredRecord] = []
+            try RawStatement(db, sql, [.int(afterID)] + predicate.bindings).forEachRow { let r = RecordReader.record($0); out.append(StoredRecord(id: r.id, record: r.record)) }
             return out
         }
     }
 
-    /// How many lines match a predicate over `conn c` (``QueryCompiler/compileForConnections(_:options:)``): the
-    /// sum of the matching connections' hourly roll-up, which holds every stored line exactly once.
-    public func countOverConnections(_ predicate: SQLFragment) throws -> Int64 {
-        try read { db in
+    public func countOverConnections(_ p: Filter) throws -> Int64 {
+        let predicate = SQLiteCompiler.compileForConnections(p)
+        return try read { db in
             try RawStatement(
                 db, "SELECT coalesce(sum(ch.lines), 0) FROM conn c JOIN conn_hour ch ON ch.conn_id = c.id WHERE \(predicate.sql)",
                 predicate.bindings
@@ -104,13 +112,9 @@ extension SQLiteStore {
         }
     }
 
-    /// ``histogram(_:from:interval:)`` for a predicate over `conn c`, from the hourly roll-up: exact for buckets
-    /// of whole hours (a line counts in the hour it started), and it reads one row per connection and hour instead of
-    /// one per line. Also the time bounds of the matching lines.
-    public func hourlyHistogramOverConnections(_ predicate: SQLFragment, buckets: Int64)
-        throws -> (first: Int64, last: Int64, interval: Int64, buckets: [(Int64, Int64)])?
-    {
-        try read { db in
+    public func hourlyHistogram(_ p: Filter, buckets: Int64) throws -> Histogram? {
+        let predicate = SQLiteCompiler.compileForConnections(p)
+        return try read { db in
             let bounds = try RawStatement(
                 db, "SELECT min(ch.first), max(ch.last) FROM conn c JOIN conn_hour ch ON ch.conn_id = c.id WHERE \(predicate.sql)",
                 predicate.bindings)
@@ -121,25 +125,23 @@ extension SQLiteStore {
                 SELECT (ch.hour - ?) / ? AS b, sum(ch.lines) FROM conn c JOIN conn_hour ch ON ch.conn_id = c.id
                 WHERE \(predicate.sql) GROUP BY b ORDER BY b
                 """
-            var out: [(Int64, Int64)] = []
+            var out: [Histogram.Bucket] = []
             try RawStatement(db, sql, [.int(from), .int(hours)] + predicate.bindings).forEachRow { row in
-                if let b = row.int(0), let n = row.int(1) { out.append(((from + b * hours) * 3600, n)) }
+                if let b = row.int(0), let n = row.int(1) { out.append(.init(start: (from + b * hours) * 3600, lines: n)) }
             }
-            return (from * 3600, last, hours * 3600, out)
+            return Histogram(from: from * 3600, to: last, interval: hours * 3600, buckets: out)
         }
     }
 
-    /// ``groups(_:by:limit:)`` for a predicate over `conn c` and connection-level fields, from the roll-up.
-    public func groupsOverConnections(_ predicate: SQLFragment, by fields: [Field], limit: Int?) throws -> [GroupRow] {
+    public func groupOverConnections(_ p: Filter, by fields: [Field], limit: Int?) throws -> [GroupRow] {
         try groups(
-            from: "\(FieldCatalogue.connectionsFrom) JOIN conn_hour ch ON ch.conn_id = c.id", predicate, by: fields,
-            sums: "sum(ch.lines), sum(ch.flows), sum(ch.bytes), sum(ch.packets)", limit: limit)
+            from: "\(ReadJoins.connectionsFrom) JOIN conn_hour ch ON ch.conn_id = c.id", SQLiteCompiler.compileForConnections(p),
+            by: fields, sums: "sum(ch.lines), sum(ch.flows), sum(ch.bytes), sum(ch.packets)", limit: limit)
     }
 
-    /// Counts and sums of matching flows grouped by fields.
-    public func groups(_ predicate: SQLFragment, by fields: [Field], limit: Int?) throws -> [GroupRow] {
+    public func groupLines(_ p: Filter, by fields: [Field], limit: Int?) throws -> [GroupRow] {
         try groups(
-            from: FieldCatalogue.readFrom, predicate, by: fields,
+            from: ReadJoins.readFrom, SQLiteCompiler.compile(p), by: fields,
             sums: "count(*), sum(COALESCE(f.num_flows, 1)), sum(COALESCE(f.bytes_in,0) + COALESCE(f.bytes_out,0)), "
                 + "sum(COALESCE(f.packets_in,0) + COALESCE(f.packets_out,0))", limit: limit)
     }
@@ -188,21 +190,5 @@ extension SQLiteStore {
         case .text(let s): return s
         case .blob: return v.description
         }
-    }
-}
-
-/// One row of a `--group-by` result.
-public struct GroupRow: Sendable {
-    public var keys: [String?]
-    public var lines: Int64
-    public var flows: Int64
-    public var bytes: Int64
-    public var packets: Int64
-
-    /// The row as a JSON object: each field's value (or null), then the counts.
-    public func jsonObject(by fields: [Field]) -> String {
-        var o = "{"
-        for (i, f) in fields.enumerated() { o += JSONText.string(f.name) + ":" + (keys[i].map(JSONText.string) ?? "null") + "," }
-        return o + "\"lines\":\(lines),\"num_flows\":\(flows),\"bytes\":\(bytes),\"packets\":\(packets)}"
     }
 }

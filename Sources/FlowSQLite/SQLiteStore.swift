@@ -1,4 +1,5 @@
 import FlowLog
+import FlowStore
 import Foundation
 import Synchronization
 import GRDB
@@ -8,7 +9,7 @@ import GRDBSQLite
 ///
 /// Not thread-safe by itself: one thread at a time may call ``append(records:host:rejects:checkpoint:)``
 /// (ingest runs a single writer). Readers in other processes work while it writes (WAL).
-public final class SQLiteStore: FlowStorage, @unchecked Sendable {
+public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable {
     /// The GRDB connection (migrations, reads, and the raw handle for the insert loop).
     public let dbQueue: DatabaseQueue
     public let path: String
@@ -111,7 +112,7 @@ public final class SQLiteStore: FlowStorage, @unchecked Sendable {
 
     /// Why the path no longer names the file this store opened ("was deleted", "was replaced"), or `nil`. A
     /// writer checks it before each cycle: SQLite keeps writing to a deleted file, where every line is lost.
-    public func fileIdentityChange() -> String? {
+    public func identityChange() -> String? {
         guard let identity else { return nil }
         guard let now = Self.fileIdentity(path) else { return "was deleted" }
         return now == identity ? nil : "was replaced by another file"

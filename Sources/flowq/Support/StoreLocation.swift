@@ -1,0 +1,15 @@
+import FlowSQLite
+import FlowStore
+import Foundation
+
+/// What `--db` names: a SQLite file (the embedded default), or a PostgreSQL database by URL. The one place that
+/// picks a backend.
+enum StoreLocation {
+    /// `--db`'s default: `$FLOWQ_DB`, else `./flowq.db`.
+    static var defaultValue: String { ProcessInfo.processInfo.environment["FLOWQ_DB"] ?? "flowq.db" }
+
+    /// The backend `--db` names.
+    static func backend(_ db: String) throws -> any StoreBackend {
+        SQLiteBackend(path: db)
+    }
+}
