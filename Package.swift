@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System libraries (C), wrapped as GRDB wraps SQLite.
@@ -43,6 +44,18 @@ let package = Package(
                 "FlowLog", "FlowQuery", "FlowStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        // The cluster backend: PostgreSQL through postgres-nio (shared dictionaries, COPY, day partitions).
+        .target(
+            name: "FlowPostgres",
+            dependencies: [
+                "FlowLog", "FlowQuery", "FlowStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .target(name: "FlowIngest", dependencies: ["FlowLog", "FlowStore", "CZlib", "CZstd"]),
@@ -85,7 +98,7 @@ let package = Package(
         .executableTarget(
             name: "flowq",
             dependencies: [
-                "FlowLog", "FlowSample", "FlowQuery", "FlowStore", "FlowSQLite", "FlowIngest", "FlowReport", "FlowCollector", "FlowPolicy",
+                "FlowLog", "FlowSample", "FlowQuery", "FlowStore", "FlowSQLite", "FlowPostgres", "FlowIngest", "FlowReport", "FlowCollector", "FlowPolicy",
                 "FlowServer", "CZlib", "CZstd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -8,6 +8,8 @@ public struct StoreError: UserError {
         case diskFull = "store.disk_full"
         case readOnly = "store.read_only"
         case schema = "store.schema"
+        /// PostgreSQL refused a statement.
+        case postgres = "store.postgres"
         /// A node agent cannot reach `flowq serve`, or the server refused a batch.
         case remote = "store.remote"
     }

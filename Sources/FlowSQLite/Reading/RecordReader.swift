@@ -1,56 +1,14 @@
 import FlowLog
-import FlowQuery
+import FlowStore
 import GRDB
 
 /// Reads stored flows back as ``FlowRecord``s (dictionaries joined back).
 public enum RecordReader {
-    static let textColumns: [(TextKey, String)] = [
-        (.sourceIP, "f.source_ip"), (.sourceName, "f.source_name"), (.sourceNameAggr, "se.name_aggr"),
-        (.sourceNamespace, "se.namespace"), (.sourceType, "se.type"), (.destIP, "f.dest_ip"),
-        (.destName, "f.dest_name"), (.destNameAggr, "de.name_aggr"), (.destNamespace, "de.namespace"),
-        (.destType, "de.type"), (.destServiceNamespace, "sv.namespace"), (.destServiceName, "sv.name"),
-        (.destServicePort, "sv.port_name"), (.proto, "c.proto"), (.action, "c.action"), (.reporter, "c.reporter"),
-        (.processName, "f.process_name"), (.processID, "f.process_id"), (.host, "h.name"), (.cluster, "f.cluster"),
-    ]
-
-    static let intColumns: [(IntKey, String)] =
-        [
-            (.startTime, "f.start_time"), (.endTime, "f.end_time"), (.sourcePort, "f.source_port"),
-            (.destPort, "c.dest_port"), (.destServicePortNum, "sv.port_num"),
-        ] + FlowColumns.counters.map { ($0, "f.\($0.column)") }
-
-    static let listColumns: [(ListKey, String)] = [
-        (.natOutgoingPorts, "f.nat_outgoing_ports"), (.destDomains, "dd.items"), (.processArgs, "pa.items"),
-        (.originalSourceIPs, "f.original_source_ips"),
-    ]
-
     /// The SELECT list, `f.id` first.
-    public static let selectList: String =
-        (["f.id"] + textColumns.map(\.1) + intColumns.map(\.1) + listColumns.map(\.1)
-            + ["sl.labels", "dl.labels", "pt.policies", "f.extra"]).joined(separator: ", ")
+    public static let selectList = RecordColumns.selectList
 
     /// Decodes the current row of a statement selecting ``selectList`` (texts read whole, NULs included).
     static func record(_ row: RawStatement) -> (id: Int64, record: FlowRecord) {
-        var r = FlowRecord()
-        var i: Int32 = 1
-        for (k, _) in textColumns {
-            r[k] = row.text(i)
-            i += 1
-        }
-        for (k, _) in intColumns {
-            r[k] = row.int(i)
-            i += 1
-        }
-        for (k, _) in listColumns {
-            r[k] = row.text(i).flatMap(StoredJSON.strings)
-            i += 1
-        }
-        r.sourceLabels = row.text(i).flatMap(StoredJSON.strings)
-        r.destLabels = row.text(i + 1).flatMap(StoredJSON.strings)
-        r.policies = row.text(i + 2).flatMap(StoredJSON.policies)
-        if let extra = row.text(i + 3), let members = StoredJSON.members(extra) {
-            r.extra = members.map { ExtraField(key: $0.0, rawJSON: $0.1) }
-        }
-        return (row.int(0) ?? 0, r)
+        RecordColumns.record(text: row.text, int: row.int)
     }
 }

@@ -1,3 +1,4 @@
+import FlowStore
 import GRDB
 
 /// The store's versioned schema (GRDB migrations). The DDL of each version is also in `Schemas/`.

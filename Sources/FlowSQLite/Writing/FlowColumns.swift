@@ -1,32 +1,9 @@
-import FlowLog
+import FlowStore
 
-/// The columns of the `flow` table, in insert order.
-enum FlowColumns {
-    /// The integer keys stored as plain columns (times, ports and `dest_service_port_num` live elsewhere).
-    static let counters: [IntKey] = IntKey.allCases.filter {
-        ![.startTime, .endTime, .sourcePort, .destPort, .destServicePortNum].contains($0)
-    }
+/// The `flow` table's columns in SQLite.
+typealias FlowColumns = FlowLayout
 
-    /// ``counters`` as indexes into ``FlowRecord/ints``.
-    static let counterIndexes: [Int] = counters.map(\.rawValue)
-
-    static let names: [String] =
-        [
-            "start_time", "end_time", "conn_id", "source_ip", "source_name", "source_port", "dest_ip", "dest_name",
-            "domains_id", "nat_outgoing_ports", "process_name", "process_id", "process_args_id", "original_source_ips",
-        ] + counters.map(\.column) + ["cluster", "extra"]
-
+extension FlowLayout {
     static let insertSQL =
         "INSERT INTO flow (\(names.joined(separator: ", "))) VALUES (\(names.map { _ in "?" }.joined(separator: ",")))"
-
-    static func extraJSON(_ extra: [ExtraField]) -> String {
-        var out = "{"
-        for (i, e) in extra.enumerated() {
-            if i > 0 { out += "," }
-            JSONText.appendString(e.key, to: &out)
-            out += ":"
-            out += e.rawJSON
-        }
-        return out + "}"
-    }
 }

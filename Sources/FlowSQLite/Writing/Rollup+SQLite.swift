@@ -1,71 +1,9 @@
 import FlowLog
+import FlowStore
 import GRDB
 
-/// The hourly roll-up of a batch: summed in memory, then added to `conn_hour` in the batch's transaction.
-struct Rollup {
-    struct Key: Hashable {
-        var conn: Int64
-        var hour: Int64
-        var srcNet: String
-        var dstNet: String
-        var loopback: Bool
-    }
-
-    struct Value {
-        var lines: Int64 = 0
-        var flows: Int64 = 0
-        var bytes: Int64 = 0
-        var packets: Int64 = 0
-        var first = Int64.max
-        var last = Int64.min
-        var srcMin: String?
-        var srcMax: String?
-        var dstMin: String?
-        var dstMax: String?
-
-        mutating func add(_ r: FlowRecord, start: Int64) {
-            lines += 1
-            flows += r[.numFlows] ?? 1
-            bytes += (r[.bytesIn] ?? 0) + (r[.bytesOut] ?? 0)
-            packets += (r[.packetsIn] ?? 0) + (r[.packetsOut] ?? 0)
-            first = min(first, start)
-            last = max(last, r[.endTime] ?? start)
-            if let ip = r[.sourceIP] {
-                if srcMin.map({ ip < $0 }) ?? true { srcMin = ip }
-                if srcMax.map({ ip > $0 }) ?? true { srcMax = ip }
-            }
-            if let ip = r[.destIP] {
-                if dstMin.map({ ip < $0 }) ?? true { dstMin = ip }
-                if dstMax.map({ ip > $0 }) ?? true { dstMax = ip }
-            }
-        }
-    }
-
-    private var rows: [Key: Value] = [:]
-    private struct DomainKey: Hashable {
-        var conn: Int64
-        var domains: Int64
-    }
-
-    private var domains: Set<DomainKey> = []
-
-    static func loopback(_ ip: String?) -> Bool {
-        guard let ip else { return false }
-        return ip.hasPrefix("127.") || ip == "::1"
-    }
-
-    mutating func add(_ r: FlowRecord, conn: Int64, domains domainsID: Int64?) {
-        let start = r[.startTime] ?? 0
-        let key = Key(
-            conn: conn, hour: start >= 0 ? start / 3600 : (start - 3599) / 3600,
-            srcNet: r[.sourceType] == "net" ? (r[.sourceIP] ?? "") : "",
-            dstNet: r[.destType] == "net" ? (r[.destIP] ?? "") : "",
-            loopback: Self.loopback(r[.sourceIP]) || Self.loopback(r[.destIP]))
-        // Modified in place: one lookup, no copy of the value.
-        rows[key, default: Value()].add(r, start: start)
-        if let domainsID { domains.insert(DomainKey(conn: conn, domains: domainsID)) }
-    }
-
+/// The roll-up in SQLite: sums of stored lines, and a batch's rows added to `conn_hour`.
+extension Rollup {
     /// The roll-up key and sums of the lines of `flow f` that `condition` selects, in SQL: the same key and sums as
     /// ``add(_:conn:domains:)`` computes (a migration fills a new sum with it; retention subtracts what it deletes).
     static func sumsOfLines(where condition: String) -> String {

@@ -1,0 +1,194 @@
+import FlowLog
+import FlowQuery
+import FlowStore
+
+/// A bound value of a PostgreSQL query.
+enum PostgresValue: Sendable, Equatable, CustomStringConvertible {
+    case int(Int64)
+    case real(Double)
+    case text(String)
+    case null
+
+    var description: String {
+        switch self {
+        case .int(let i): return String(i)
+        case .real(let d): return String(d)
+        case .text(let s): return "'" + s.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "''") + "'"
+        case .null: return "NULL"
+        }
+    }
+}
+
+/// SQL text with `$n` placeholders and their values.
+struct PostgresFragment: Sendable {
+    var sql: String
+    var bindings: [PostgresValue]
+}
+
+/// Compiles a ``Filter`` to a predicate over `flow f` (or `conn c`) in PostgreSQL's dialect: lists through
+/// `jsonb_array_elements_text`, patterns through `LIKE` (escaped), addresses through `inet` (`flowq_ip_key` maps
+/// IPv4 to its IPv6-mapped form, so that both spellings Felix writes compare equal and order as keys do).
+struct PostgresCompiler {
+    private var bindings: [PostgresValue] = []
+    private var connRef = "f.conn_id"
+
+    /// Placeholders are numbered from `first` (a query with values bound before the predicate's).
+    static func compile(_ p: Filter, overConnections: Bool = false, first: Int = 1) -> PostgresFragment {
+        var c = PostgresCompiler()
+        if overConnections { c.connRef = "c.id" }
+        let sql = c.node(p)
+        return PostgresFragment(sql: Self.number(sql, from: first), bindings: c.bindings)
+    }
+
+    /// Replaces each `?` with `$n` (the compiler writes no `?` elsewhere).
+    static func number(_ sql: String, from first: Int) -> String {
+        var out = ""
+        var n = first
+        for ch in sql {
+            if ch == "?" {
+                out += "$\(n)"
+                n += 1
+            } else {
+                out.append(ch)
+            }
+        }
+        return out
+    }
+
+    private mutating func node(_ p: Filter) -> String {
+        switch p {
+        case .always: return "TRUE"
+        case .never: return "FALSE"
+        case .and(let items): return combined(items, "AND")
+        case .or(let items): return combined(items, "OR")
+        case .not(let inner): return "NOT COALESCE(\(node(inner)), FALSE)"
+        case .test(let f, let t): return test(f, t)
+        case .anyField(let tests):
+            let parts = tests.map { test($0.field, $0.test) }
+            return parts.isEmpty ? "FALSE" : "(" + parts.joined(separator: " OR ") + ")"
+        case .label(let side, let inner):
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
+                + "JOIN label_set l ON l.id = e.labels_id CROSS JOIN LATERAL jsonb_array_elements_text(l.labels) j(value) "
+                + "WHERE \(element(inner)))"
+        case .element(let t): return condition(FilterBuilder.labelElement, "j.value", t)
+        }
+    }
+
+    private mutating func element(_ p: Filter) -> String {
+        switch p {
+        case .and(let items): return "(" + items.map { element($0) }.joined(separator: " AND ") + ")"
+        case .or(let items): return "(" + items.map { element($0) }.joined(separator: " OR ") + ")"
+        case .not(let inner): return "NOT COALESCE(\(element(inner)), FALSE)"
+        default: return node(p)
+        }
+    }
+
+    private mutating func combined(_ items: [Filter], _ op: String) -> String {
+        if items.isEmpty { return op == "AND" ? "TRUE" : "FALSE" }
+        return "(" + items.map { node($0) }.joined(separator: " \(op) ") + ")"
+    }
+
+    private mutating func test(_ f: Field, _ t: ValueTest) -> String {
+        let elements = "CROSS JOIN LATERAL jsonb_array_elements_text"
+        switch f.storage {
+        case .column(let c): return condition(f, "f.\(c)", t)
+        case .conn(let c): return "\(connRef) IN (SELECT id FROM conn WHERE \(condition(f, c, t)))"
+        case .endpoint(let side, let c):
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) WHERE \(condition(f, "e." + c, t)))"
+        case .service(let c):
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN service s ON s.id = c.service_id WHERE \(condition(f, "s." + c, t)))"
+        case .host:
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN host h ON h.id = c.host_id WHERE \(condition(f, "h.name", t)))"
+        case .timestamp:
+            return condition(f, "COALESCE(f.timestamp_ms, f.end_time * 1000)", t)
+        case .labels(let side):
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
+                + "JOIN label_set l ON l.id = e.labels_id \(elements)(l.labels) j(value) WHERE \(condition(f, "j.value", t)))"
+        case .policies(let list):
+            let source = list == .all ? "t.all_view" : "t.policies -> '\(list.rawValue)'"
+            return "\(connRef) IN (SELECT c.id FROM conn c JOIN policy_trace t ON t.id = c.trace_id "
+                + "\(elements)(CASE WHEN jsonb_typeof(\(source)) = 'array' THEN \(source) ELSE '[]'::jsonb END) j(value) "
+                + "WHERE \(condition(f, "j.value", t)))"
+        case .stringList(let c):
+            return "f.\(c) IN (SELECT s.id FROM string_list s \(elements)(s.items) j(value) WHERE \(condition(f, "j.value", t)))"
+        case .jsonColumn(let c):
+            return "EXISTS (SELECT 1 FROM jsonb_array_elements_text(f.\(c)) j(value) WHERE \(condition(f, "j.value", t)))"
+        case .extra(let key):
+            bindings.append(.text(key))
+            return condition(f, "(f.extra::jsonb ->> ?)", t)
+        }
+    }
+
+    /// A condition on the value expression `x`; numbers compare as numbers (list elements are text: cast).
+    private mutating func condition(_ f: Field, _ x: String, _ t: ValueTest) -> String {
+        let number = x == "j.value" ? "(CASE WHEN j.value ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN j.value::numeric END)" : x
+        switch t {
+        case .exists:
+            return "\(x) IS NOT NULL"
+        case .text(let s):
+            bindings.append(.text(s))
+            return "\(x)::text = ?"
+        case .textIgnoringCase(let s):
+            bindings.append(.text(s))
+            return "lower(\(x)::text) = ?"
+        case .number(let n):
+            bindings.append(n.postgresValue)
+            return "\(number) = ?::numeric"
+        case .pattern(let pieces, let ignoreCase):
+            bindings.append(.text(Self.like(pieces)))
+            return ignoreCase ? "lower(\(x)::text) LIKE ?" : "\(x)::text LIKE ?"
+        case .compare(let op, let n):
+            bindings.append(n.postgresValue)
+            return "\(number) \(op.symbol) ?::numeric"
+        case .compareText(let op, let s):
+            bindings.append(.text(s))
+            return "\(x)::text \(op.symbol) ? COLLATE \"C\""
+        case .between(let lo, let hi):
+            bindings += [.int(lo), .int(hi)]
+            return "\(x) BETWEEN ? AND ?"
+        case .address(let key):
+            bindings.append(.text(Self.mapped(key)))
+            return "flowq_ip_key(\(x)) = ?::inet"
+        case .addressRange(let lo, let hi, _):
+            bindings += [.text(Self.mapped(lo)), .text(Self.mapped(hi))]
+            return "flowq_ip_key(\(x)) BETWEEN ?::inet AND ?::inet"
+        case .compareAddress(let op, let key):
+            bindings.append(.text(Self.mapped(key)))
+            return "flowq_ip_key(\(x)) \(op.symbol) ?::inet"
+        }
+    }
+
+    /// An address key as the text of an IPv6 address (IPv4 in its mapped form), as `flowq_ip_key` returns it.
+    static func mapped(_ key: IPKey) -> String { key.ipv4 != nil ? "::ffff:" + key.text : key.text }
+
+    /// A pattern as a `LIKE` pattern: `%` and `_` for the wildcards, the text's `%`, `_` and `\` escaped.
+    static func like(_ pieces: [PatternPiece]) -> String {
+        var out = ""
+        for p in pieces {
+            switch p {
+            case .many: out += "%"
+            case .one: out += "_"
+            case .text(let t):
+                for ch in t {
+                    if ch == "%" || ch == "_" || ch == "\\" { out.append("\\") }
+                    out.append(ch)
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension Number {
+    var postgresValue: PostgresValue {
+        switch self {
+        case .int(let i): return .int(i)
+        case .real(let d): return .real(d)
+        }
+    }
+}
+
+extension Side {
+    /// The `conn` column referencing the endpoint dictionary.
+    var column: String { self == .source ? "src_ep" : "dst_ep" }
+}
