@@ -109,7 +109,7 @@ let package = Package(
             ]
         ),
 
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["FlowStore", "FlowSQLite", "FlowPostgres"], path: "Tests/TestSupport"),
         .testTarget(name: "FlowLogTests", dependencies: ["FlowLog", "FlowSample", "TestSupport"]),
         .testTarget(name: "FlowQueryTests", dependencies: ["FlowQuery", "FlowLog", "FlowStore", "FlowSQLite"]),
         .testTarget(name: "FlowPolicyTests", dependencies: ["FlowPolicy", "FlowLog", "TestSupport"]),

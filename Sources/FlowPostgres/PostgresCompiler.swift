@@ -115,13 +115,15 @@ struct PostgresCompiler {
             return "EXISTS (SELECT 1 FROM jsonb_array_elements_text(f.\(c)) j(value) WHERE \(condition(f, "j.value", t)))"
         case .extra(let key):
             bindings.append(.text(key))
-            return condition(f, "(f.extra::jsonb ->> ?)", t)
+            return condition(f, "(f.extra::jsonb ->> ?::text)", t)
         }
     }
 
     /// A condition on the value expression `x`; numbers compare as numbers (list elements are text: cast).
     private mutating func condition(_ f: Field, _ x: String, _ t: ValueTest) -> String {
-        let number = x == "j.value" ? "(CASE WHEN j.value ~ '^-?[0-9]+(\\.[0-9]+)?$' THEN j.value::numeric END)" : x
+        // List elements are text: numbers compare as numbers where the element is one (no `?` in the pattern: `?`
+        // marks a placeholder).
+        let number = x == "j.value" ? "(CASE WHEN j.value ~ '^-{0,1}[0-9]+([.][0-9]+){0,1}$' THEN j.value::numeric END)" : x
         switch t {
         case .exists:
             return "\(x) IS NOT NULL"

@@ -27,11 +27,13 @@ final class PostgresSession: @unchecked Sendable {
         if let c = connection { _ = try? c.close().wait() }
     }
 
-    /// Runs an async body from synchronous code and waits for it.
+    /// Runs an async body from synchronous code and waits for it. The body runs on threads of its own (a task
+    /// executor over a dispatch queue), never on the cooperative pool: the waiting caller may be one of its
+    /// threads (the collector's loop, a test), and on a small machine the pool has no thread to spare.
     static func wait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
+        Task(executorPreference: QueueExecutor.shared) {
             do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
             done.signal()
         }
@@ -62,7 +64,9 @@ final class PostgresSession: @unchecked Sendable {
         }
         let logger = self.logger
         do {
-            let c = try Self.wait { try await PostgresConnection.connect(configuration: config, id: id, logger: logger) }
+            let c = try PostgresConnection.connect(
+                on: PostgresConnection.defaultEventLoopGroup.any(), configuration: config, id: id, logger: logger
+            ).wait()
             connection = c
             return c
         } catch {
@@ -146,6 +150,18 @@ final class PostgresSession: @unchecked Sendable {
             return "\(e.code)"
         }
         return "\(error)"
+    }
+}
+
+/// A task executor on a concurrent dispatch queue (see ``PostgresSession/wait(_:)``).
+final class QueueExecutor: TaskExecutor, @unchecked Sendable {
+    static let shared = QueueExecutor()
+    private let queue = DispatchQueue(label: "flowq.postgres", attributes: .concurrent)
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 }
 

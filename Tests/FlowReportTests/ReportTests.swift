@@ -58,12 +58,38 @@ let stagedDenyV2 = ["0|security|gnp:security.pass|pass|0", "1|default|sgnp:defau
 let allowV2 = ["0|security|gnp:security.pass|pass|0", "1|default|np:app/allow|allow|0"]
 
 func report(_ lines: [L], hours: Double = 0, options: (inout ReadinessOptions) -> Void = { _ in }) throws -> ReadinessReport {
-    let dir = TempDir()
-    let store = try SQLiteStore(path: dir.file("r.db"))
-    try store.append(records: lines.map(\.record), host: nil, rejects: [], checkpoint: Checkpoint(fingerprint: "x", path: "x", host: nil))
     var o = ReadinessOptions(minimumWindowHours: hours, now: 1_795_500_000)
     options(&o)
-    return try ReadinessAnalyzer(store: store, options: o).run()
+    return try reportOnEveryBackend(options: o) { store in
+        try store.append(records: lines.map(\.record), host: nil, rejects: [], checkpoint: Checkpoint(fingerprint: "x", path: "x", host: nil))
+    }
+}
+
+/// The report of the lines `fill` stores, computed on every configured backend (``TestBackend/configured``): the
+/// reports must be the same, so that a difference of dialect fails the case that shows it. Returns the first.
+func reportOnEveryBackend(
+    options: ReadinessOptions, sourceLocation: SourceLocation = #_sourceLocation, _ fill: (any WritableStore) throws -> Void
+) throws -> ReadinessReport {
+    let dir = TempDir()
+    var first: (ReadinessReport, String)?
+    for backend in TestBackend.configured {
+        let store = try backend.make(in: dir, name: "r").openWriter()
+        try fill(store)
+        let r = try ReadinessAnalyzer(store: store, options: options).run()
+        let json = try JSONRenderer.render(r)
+        if let (_, expected) = first {
+            #expect(json == expected, "the \(backend) report differs from the \(TestBackend.configured[0]) one", sourceLocation: sourceLocation)
+        } else {
+            first = (r, json)
+        }
+    }
+    return first!.0
+}
+
+/// Every line of SampleLogs' cluster, stored.
+func ingestSampleLogs(_ store: any WritableStore) throws {
+    let ingestor = FileIngestor(store: store)
+    for f in try SourceDiscovery.files(in: [Repo.sampleLogs("cluster")]) { _ = try ingestor.ingest(path: f) }
 }
 
 func classes(_ r: ReadinessReport) -> [String: Classification] {
@@ -206,11 +232,7 @@ func classes(_ r: ReadinessReport) -> [String: Classification] {
     }
 
     @Test func sampleLogsGiveTheDocumentedAnswer() throws {
-        let dir = TempDir()
-        let store = try SQLiteStore(path: dir.file("s.db"))
-        let ingestor = FileIngestor(store: store)
-        for f in try SourceDiscovery.files(in: [Repo.sampleLogs("cluster")]) { _ = try ingestor.ingest(path: f) }
-        let r = try ReadinessAnalyzer(store: store, options: ReadinessOptions(now: 1_795_500_000)).run()
+        let r = try reportOnEveryBackend(options: ReadinessOptions(now: 1_795_500_000), ingestSampleLogs)
         #expect(r.verdict == .notReady)
         #expect(r.summary.connections == [
             "would_break": 8, "localhost": 3, "protected_by_failsafe": 11, "expected_denial": 3, "unknown": 0,
@@ -242,15 +264,14 @@ func classes(_ r: ReadinessReport) -> [String: Classification] {
 
     @Test(arguments: Era.allCases)
     func everyEraFindsTheApplicationBreaks(_ era: Era) throws {
-        let dir = TempDir()
-        let store = try SQLiteStore(path: dir.file("e.db"))
         let decoder = FlowLineDecoder()
         var byNode: [String: [FlowRecord]] = [:]
         SampleGenerator(.init(lines: 3000, era: era, seed: 21)).generate { byNode[$0.node, default: []].append(try! decoder.decode($0.json)) }
-        for (node, records) in byNode {
-            try store.append(records: records, host: node, rejects: [], checkpoint: Checkpoint(fingerprint: node, path: node, host: node))
+        let r = try reportOnEveryBackend(options: ReadinessOptions(now: 1_795_500_000)) { store in
+            for (node, records) in byNode.sorted(by: { $0.key < $1.key }) {
+                try store.append(records: records, host: node, rejects: [], checkpoint: Checkpoint(fingerprint: node, path: node, host: node))
+            }
         }
-        let r = try ReadinessAnalyzer(store: store, options: ReadinessOptions(now: 1_795_500_000)).run()
         let c = classes(r)
         #expect(r.verdict == .notReady)
         #expect(c["summary-7c9f8d6b5-*->database-5b8c7d9f6-*:2379"] == .wouldBreak)

@@ -18,15 +18,11 @@ import Testing
 
     /// The seed's two platform policies plus a global default-deny, against SampleLogs' host traffic.
     @Test func seedPoliciesOnSampleLogs() throws {
-        let dir = TempDir()
-        let store = try SQLiteStore(path: dir.file("s.db"))
-        let ingestor = FileIngestor(store: store)
-        for f in try SourceDiscovery.files(in: [Repo.sampleLogs("cluster")]) { _ = try ingestor.ingest(path: f) }
         let set = try Self.load(try String(contentsOfFile: Repo.sampleLogs("policies/platform.yaml"), encoding: .utf8))
         var options = ReadinessOptions(now: 1_795_500_000)
         options.simulation = Simulation(simulator: PolicySimulator(set), mode: .everywhere)
         options.filter = try FilterBuilder.build(try KQLParser.parse("source_type:hep or dest_type:hep"), options: .init(now: 0))
-        let r = try ReadinessAnalyzer(store: store, options: options).run()
+        let r = try reportOnEveryBackend(options: options, ingestSampleLogs)
         let c = classes(r)
         // Denied: the cloud metadata address (expected), GitHub, IPv6 loopback, host-networked nginx to a pod.
         #expect(c["ip-10-0-1-30.eu-west-1.compute.internal->pub@169.254.169.254:80"] == .expectedDenial)
@@ -44,7 +40,7 @@ import Testing
         // The report uses the simulation only where the log has no trace: the same answer for these hosts.
         var reportOptions = ReadinessOptions(now: 1_795_500_000)
         reportOptions.simulation = Simulation(simulator: PolicySimulator(set), mode: .whereUnknown)
-        let withPolicies = try ReadinessAnalyzer(store: store, options: reportOptions).run()
+        let withPolicies = try reportOnEveryBackend(options: reportOptions, ingestSampleLogs)
         #expect(withPolicies.summary.connections["unknown"] == 0)
     }
 
