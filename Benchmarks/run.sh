@@ -8,6 +8,8 @@
 #   Benchmarks/run.sh loghost  # flowq collect on 20 node directories: catch-up, then the CPU of idle polling
 #   Benchmarks/run.sh peers    # flowq and DuckDB (pip) on the same 1M messy lines: ingest, 4 queries (answers checked), report
 #   Benchmarks/run.sh scale    # 100,000 distinct connections a day (pod churn): ingest, store size, report time and RSS
+#   Benchmarks/run.sh backends # SQLite and PostgreSQL (a throwaway local server) on the same 1M messy lines: ingest,
+#                              # 3 writers at once, store size, 4 queries (answers checked), report
 #   Benchmarks/run.sh serve    # flowq serve on 10M lines: 64 clients (wrk) vs the CLI; /healthz under 200 idle
 #                              # connections and a long query; 4 agents shipping 1M lines each; Goldmane bodies
 # Data goes to $BENCH_DIR (default /tmp/flowq-bench); 10M lines take about 18 GB.
@@ -263,6 +265,66 @@ serve() {
     kill $pid; wait $pid || true
 }
 
+# A throwaway PostgreSQL server (its own data directory, loopback, a free port) unless $FLOWQ_BENCH_POSTGRES names one.
+bench_postgres() {
+    if [ -n "${FLOWQ_BENCH_POSTGRES:-}" ]; then echo "$FLOWQ_BENCH_POSTGRES"; return; fi
+    local bin as=() pd="$dir/pg" port
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    [ "$(id -u)" -eq 0 ] && as=(runuser -u postgres --)
+    rm -rf "$pd"; mkdir -p "$pd"; [ "$(id -u)" -eq 0 ] && chown postgres "$pd"
+    port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    "${as[@]}" "$bin/initdb" -D "$pd/data" -A trust -U flowq >/dev/null
+    "${as[@]}" "$bin/pg_ctl" -D "$pd/data" -l "$pd/log" -w -o "-p $port -k $pd -c listen_addresses=127.0.0.1 -c shared_buffers=512MB" start >/dev/null
+    echo "postgres://flowq@127.0.0.1:$port/postgres?sslmode=disable"
+}
+
+backends() {
+    local n=${BACKENDS_LINES:-1000000} d="$dir/backends" server url
+    mkdir -p "$d"
+    [ -f "$d/felix.log" ] || "$flowq" sample --lines "$n" --era v2 --seed 7 --shape felix --out "$d/felix.log" >/dev/null
+    server=$(bench_postgres)
+    fresh() { psql "$server" -qXc "DROP DATABASE IF EXISTS flowq_bench" -c "CREATE DATABASE flowq_bench" >/dev/null; }
+    url=${server%/*}/flowq_bench?sslmode=disable
+    echo "input: $n lines (era v2, messy), $(( $(stat -c %s "$d/felix.log") / 1048576 )) MB; PostgreSQL $(psql "$server" -AtXc 'SHOW server_version'), local, fsync on"
+    local ts m
+    ts=(); for i in 1 2 3; do rm -f "$d/s.db"*; ts+=("$(secs "$flowq" ingest "$d/felix.log" --db "$d/s.db")"); done
+    m=$(printf '%s\n' "${ts[@]}" | median); printf 'SQLite ingest:     median %.2f s = %.0f lines/s; store %s MB\n' "$m" "$(echo "$n / $m" | bc -l)" "$(( $(stat -c %s "$d/s.db") / 1048576 ))"
+    ts=(); for i in 1 2 3; do fresh; ts+=("$(secs "$flowq" ingest "$d/felix.log" --db "$url")"); done
+    m=$(printf '%s\n' "${ts[@]}" | median); printf 'PostgreSQL ingest: median %.2f s = %.0f lines/s; database %s MB\n' "$m" "$(echo "$n / $m" | bc -l)" \
+        "$(( $(psql "$url" -AtXc 'SELECT pg_database_size(current_database())') / 1048576 ))"
+    # Three nodes' collectors at once into one database (each its own copy of the lines under its own node name).
+    fresh; "$flowq" query --db "$url" --count >/dev/null 2>&1 || true
+    local t0 t1; t0=$(date +%s.%N)
+    for node in a b c; do FLOWQ_NODE=$node "$flowq" ingest "$d/felix.log" --db "$url" --host "node-$node" >/dev/null & done
+    wait; t1=$(date +%s.%N)
+    printf 'PostgreSQL, 3 writers at once: %.0f lines/s together (%s lines stored)\n' "$(echo "3 * $n / ($t1 - $t0)" | bc -l)" \
+        "$(psql "$url" -AtXc 'SELECT count(*) FROM flow')"
+    fresh; "$flowq" ingest "$d/felix.log" --db "$url" >/dev/null
+    psql "$url" -qXc "VACUUM ANALYZE" >/dev/null
+    local seed='policies:{all_policies: *staged\:default-deny*} and action: "allow"'
+    local sel='dest_namespace:yaobank and dest_port:2379 and reporter:dst'
+    for q in seed_count selective_1000 grouped_seed free_text report; do
+        local args=()
+        case $q in
+            seed_count) args=(query "$seed" --count) ;;
+            selective_1000) args=(query "$sel" --format ndjson --limit 1000) ;;
+            grouped_seed) args=(query "$seed" --group-by source_name_aggr,dest_name_aggr,dest_port --format json --limit 0) ;;
+            free_text) args=(query '*legacy-api*' --count) ;;
+            report) args=(report --format json) ;;
+        esac
+        local sm pm
+        ts=(); for i in 1 2 3 4 5; do ts+=("$(secs "$flowq" "${args[@]}" --db "$d/s.db")"); done; sm=$(printf '%s\n' "${ts[@]}" | median)
+        ts=(); for i in 1 2 3 4 5; do ts+=("$(secs "$flowq" "${args[@]}" --db "$url")"); done; pm=$(printf '%s\n' "${ts[@]}" | median)
+        local same=differ
+        if [ $q = report ]; then
+            cmp -s <("$flowq" "${args[@]}" --db "$d/s.db" | grep -v generated_at) <("$flowq" "${args[@]}" --db "$url" | grep -v generated_at) && same=same
+        else
+            cmp -s <("$flowq" "${args[@]}" --db "$d/s.db") <("$flowq" "${args[@]}" --db "$url") && same=same
+        fi
+        printf '%-15s SQLite %6s ms   PostgreSQL %6s ms   answers: %s\n' "$q" "$(ms "$sm")" "$(ms "$pm")" "$same"
+    done
+}
+
 case "${1:-all}" in
     ingest) ingest ;;
     query) query ;;
@@ -273,6 +335,7 @@ case "${1:-all}" in
     peers) peers ;;
     scale) scale ;;
     serve) serve ;;
+    backends) backends ;;
     all) ingest; query; report; collect ;;
-    *) echo "usage: $0 ingest|query|report|collect|decode|loghost|peers|scale|serve|all"; exit 2 ;;
+    *) echo "usage: $0 ingest|query|report|collect|decode|loghost|peers|scale|serve|backends|all"; exit 2 ;;
 esac

@@ -27,7 +27,7 @@ struct PostgresDictionaries {
 
     mutating func trace(_ p: PolicyLists, _ s: PostgresSession) throws -> Int64 {
         let c = p.canonical
-        let json = Self.policiesJSON(c)
+        let json = StoredJSON.text(of: c)
         return try id(
             "policy_trace", key: json, ["policies", "all_view"],
             [.text(PostgresStore.clean(json)), .text(PostgresStore.clean(JSONText.array(c.allView, numeric: false)))], s,
@@ -93,20 +93,6 @@ struct PostgresDictionaries {
     /// The identity of a row: its values as a JSON array (null for absent ones).
     static func key(_ values: [String?]) -> String {
         "[" + values.map { $0.map(JSONText.string) ?? "null" }.joined(separator: ",") + "]"
-    }
-
-    /// The `policies` object: lists in the order all, enforced, pending, transit; absent lists omitted.
-    static func policiesJSON(_ p: PolicyLists) -> String {
-        var out = "{"
-        var first = true
-        for list in TraceList.allCases {
-            guard let items = p[list] else { continue }
-            if !first { out += "," }
-            first = false
-            out += "\"\(list.rawValue)\":"
-            JSONText.appendArray(items, numeric: false, to: &out)
-        }
-        return out + "}"
     }
 }
 

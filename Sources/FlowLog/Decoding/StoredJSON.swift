@@ -59,4 +59,19 @@ public enum StoredJSON {
         }
         return p
     }
+
+    /// The `policies` object as stores keep it: lists in the order all, enforced, pending, transit; absent lists
+    /// omitted (what ``policies(_:)`` reads back).
+    public static func text(of p: PolicyLists) -> String {
+        var out = "{"
+        var first = true
+        for list in TraceList.allCases {
+            guard let items = p[list] else { continue }
+            if !first { out += "," }
+            first = false
+            out += "\"\(list.rawValue)\":"
+            JSONText.appendArray(items, numeric: false, to: &out)
+        }
+        return out + "}"
+    }
 }

@@ -102,7 +102,7 @@ extension Schema {
     /// Policy traces in index order, their hits renumbered; duplicates merged into the first.
     private static func mergeTraces(_ db: Database) throws {
         let rewrite = try survivors(db, sql: "SELECT id, policies FROM policy_trace ORDER BY id") { json in
-            StoredJSON.policies(json).map { Dictionaries.policiesJSON($0.canonical) }
+            StoredJSON.policies(json).map { StoredJSON.text(of: $0.canonical) }
         }
         try db.execute(
             sql: """

@@ -202,7 +202,7 @@ struct Dictionaries {
 
     /// The id of a canonical trace, inserted with its hits if new.
     static func storeTrace(_ c: PolicyLists, _ db: Database) throws -> Int64 {
-        let json = policiesJSON(c)
+        let json = StoredJSON.text(of: c)
         if let found = try RawStatement(db, "SELECT id FROM policy_trace WHERE policies = ?", [.text(json)]).firstInt() {
             return found
         }
@@ -213,20 +213,6 @@ struct Dictionaries {
         let id = db.lastInsertedRowID
         try insertHits(c, traceID: id, db)
         return id
-    }
-
-    /// The `policies` object as stored: lists in the order all, enforced, pending, transit; absent lists omitted.
-    static func policiesJSON(_ p: PolicyLists) -> String {
-        var out = "{"
-        var first = true
-        for list in TraceList.allCases {
-            guard let items = p[list] else { continue }
-            if !first { out += "," }
-            first = false
-            out += "\"\(list.rawValue)\":"
-            JSONText.appendArray(items, numeric: false, to: &out)
-        }
-        return out + "}"
     }
 
     /// Stores every hit of a new trace, parsed into structure.
