@@ -83,9 +83,21 @@ struct PostgresCompiler {
         }
     }
 
+    /// The children of an `and`/`or`: those that read only connection-level fields become one condition on the
+    /// connections, so that the lines are searched once, for the connections that satisfy all of them.
     private mutating func combined(_ items: [Filter], _ op: String) -> String {
         if items.isEmpty { return op == "AND" ? "TRUE" : "FALSE" }
-        return "(" + items.map { node($0) }.joined(separator: " \(op) ") + ")"
+        let connItems = connRef == "f.conn_id" && items.count > 1 ? items.filter(\.isConnectionLevel) : []
+        var parts: [String] = []
+        for i in items where !(connItems.count > 1 && i.isConnectionLevel) { parts.append(node(i)) }
+        if connItems.count > 1 {
+            var sub = PostgresCompiler()
+            sub.connRef = "c.id"
+            let sql = connItems.map { sub.node($0) }.joined(separator: " \(op) ")
+            parts.append("f.conn_id IN (SELECT c.id FROM conn c WHERE \(sql))")
+            bindings += sub.bindings
+        }
+        return "(" + parts.joined(separator: " \(op) ") + ")"
     }
 
     private mutating func test(_ f: Field, _ t: ValueTest) -> String {
@@ -149,9 +161,23 @@ struct PostgresCompiler {
             bindings += [.int(lo), .int(hi)]
             return "\(x) BETWEEN ? AND ?"
         case .address(let key):
-            bindings.append(.text(Self.mapped(key)))
-            return "flowq_ip_key(\(x)) = ?::inet"
-        case .addressRange(let lo, let hi, _):
+            // IPv4 has one text form (Felix may write its IPv6-mapped form too): the text decides, no function call.
+            if key.ipv4 != nil {
+                bindings += [.text(key.text), .text("::ffff:" + key.text)]
+                return "\(x)::text IN (?, ?)"
+            }
+            // IPv6: the canonical text, else another spelling of the same address (only lines holding one).
+            bindings += [.text(key.text), .text(key.text)]
+            return "(\(x)::text = ? OR (\(x)::text LIKE '%:%' AND flowq_ip_key(\(x)) = ?::inet))"
+        case .addressRange(let lo, let hi, let cidr):
+            // Octet-aligned IPv4 blocks are a text prefix.
+            if let v4 = lo.ipv4, let bits = Int(cidr.split(separator: "/").last ?? ""), bits % 8 == 0, bits <= 32 {
+                if bits == 0 { return "(\(x)::text NOT LIKE '%:%' OR \(x)::text LIKE '::ffff:%')" }
+                let prefix = v4.prefix(bits / 8).map(String.init).joined(separator: ".")
+                let pattern = bits == 32 ? prefix : prefix + ".%"
+                bindings += [.text(pattern), .text("::ffff:" + pattern)]
+                return "(\(x)::text LIKE ? OR \(x)::text LIKE ?)"
+            }
             bindings += [.text(Self.mapped(lo)), .text(Self.mapped(hi))]
             return "flowq_ip_key(\(x)) BETWEEN ?::inet AND ?::inet"
         case .compareAddress(let op, let key):

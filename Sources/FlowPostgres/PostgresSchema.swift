@@ -13,7 +13,9 @@ enum PostgresSchema {
 
     static let ddl = """
         CREATE TABLE IF NOT EXISTS flowq_schema (version integer NOT NULL);
-        CREATE OR REPLACE FUNCTION flowq_ip_key(t text) RETURNS inet LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+        -- An address as inet, IPv4 in its IPv6-mapped form (so that both spellings Felix writes compare equal); NULL
+        -- for text that is no address. Its exception handler is a subtransaction: not allowed in parallel workers.
+        CREATE OR REPLACE FUNCTION flowq_ip_key(t text) RETURNS inet LANGUAGE plpgsql IMMUTABLE PARALLEL UNSAFE AS $$
         DECLARE a inet;
         BEGIN
             a := t::inet;

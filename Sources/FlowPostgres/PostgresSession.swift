@@ -169,10 +169,10 @@ private final class ResultBox<T>: @unchecked Sendable {
     var result: Result<T, any Error>?
 }
 
-extension PostgresRow {
+extension PostgresRandomAccessRow {
     /// Column `i` as a value (integers, numerics and booleans as numbers, the rest as text).
     func value(_ i: Int) -> PostgresValue {
-        let cell = makeRandomAccess()[i]
+        let cell = self[i]
         guard cell.bytes != nil else { return .null }
         switch cell.dataType {
         case .int8, .int4, .int2: return (try? cell.decode(Int64.self)).map(PostgresValue.int) ?? .null
@@ -203,4 +203,10 @@ extension PostgresRow {
         case .null: return nil
         }
     }
+}
+
+extension PostgresRow {
+    /// Column `i` (for rows read a column or two at a time; read many through one ``makeRandomAccess()``).
+    func int(_ i: Int) -> Int64? { makeRandomAccess().int(i) }
+    func text(_ i: Int) -> String? { makeRandomAccess().text(i) }
 }

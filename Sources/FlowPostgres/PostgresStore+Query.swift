@@ -2,6 +2,7 @@ import FlowLog
 import FlowQuery
 import FlowStore
 import Foundation
+import PostgresNIO
 
 /// Queries, in PostgreSQL's dialect (``PostgresCompiler``).
 extension PostgresStore: FlowReader {
@@ -101,7 +102,8 @@ extension PostgresStore: FlowReader {
             sql = "SELECT \(Self.selectList) FROM \(Self.readFrom) WHERE f.id > $1 AND \(w.sql)\(order)"
         }
         return try session.query(sql, [.int(afterID)] + w.bindings).map { row in
-            let r = RecordColumns.record(text: { row.text(Int($0)) }, int: { row.int(Int($0)) })
+            let cells = row.makeRandomAccess()
+            let r = RecordColumns.record(text: { cells.text(Int($0)) }, int: { cells.int(Int($0)) })
             return StoredRecord(id: r.id, record: r.record)
         }
     }
@@ -126,7 +128,8 @@ extension PostgresStore: FlowReader {
             + " GROUP BY " + (1...keys.count).map(String.init).joined(separator: ", ")
             + " ORDER BY \(keys.count + 1) DESC, " + keys.map { "\($0) COLLATE \"C\" NULLS FIRST" }.joined(separator: ", ")
         if let limit { sql += " LIMIT \(limit)" }
-        return try session.query(sql, w.bindings).map { row in
+        return try session.query(sql, w.bindings).map { result in
+            let row = result.makeRandomAccess()
             let n = keys.count
             let values: [String?] = (0..<n).map { i in
                 guard let t = row.text(i) else { return nil }

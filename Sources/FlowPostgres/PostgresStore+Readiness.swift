@@ -36,14 +36,14 @@ extension PostgresStore: ReadinessSource {
         guard !connections.isEmpty else { return [] }
         let (time, args) = Self.hourFilter(window)
         var domains: [Int64: [Int64]] = [:]
-        for row in try session.query("SELECT conn_id, domains_id FROM conn_domains WHERE conn_id IN \(Self.idList(connections))") {
+        for row in try session.query("SELECT conn_id, domains_id FROM conn_domains WHERE conn_id IN \(ReadinessSQL.idList(connections))") {
             if let c = row.int(0), let d = row.int(1) { domains[c, default: []].append(d) }
         }
         return try session.query(
             """
             SELECT ch.conn_id, ch.loopback, ch.hour, nullif(ch.src_net_ip, ''), nullif(ch.dst_net_ip, ''), ch.lines,
                 ch.flows, ch.bytes, ch.first, ch.last, ch.src_ip_min, ch.src_ip_max, ch.dst_ip_min, ch.dst_ip_max, ch.packets
-            FROM conn_hour ch WHERE ch.conn_id IN \(Self.idList(connections)) AND \(time)
+            FROM conn_hour ch WHERE ch.conn_id IN \(ReadinessSQL.idList(connections)) AND \(time)
             """, args
         ).map { row in
             let id = row.int(0) ?? 0
@@ -68,9 +68,9 @@ extension PostgresStore: ReadinessSource {
             values += w.bindings
         }
         let noiseColumns = noiseSQL.isEmpty ? "0" : noiseSQL.joined(separator: ", ")
-        let w = PostgresCompiler.compile(Self.timeFilter(window).and(filter), first: values.count + 1)
+        let w = PostgresCompiler.compile(window.startTimeFilter.and(filter), first: values.count + 1)
         values += w.bindings
-        let (srcNet, dstNet) = Self.netAddressColumns(nets)
+        let (srcNet, dstNet) = ReadinessSQL.netAddressColumns(nets)
         let loopback = "(CASE WHEN f.source_ip LIKE '127.%' OR f.source_ip = '::1' OR f.dest_ip LIKE '127.%' OR f.dest_ip = '::1' THEN 1 ELSE 0 END)"
         let n = 5 + max(noiseSQL.count, 1)
         let ipColumns = everyAddress
@@ -84,7 +84,7 @@ extension PostgresStore: ReadinessSource {
                 min(f.start_time), max(COALESCE(f.end_time, f.start_time)), \(ipColumns), string_agg(DISTINCT f.domains_id::text, ','),
                 sum(COALESCE(f.packets_in, 0) + COALESCE(f.packets_out, 0))
             FROM flow f
-            WHERE \(w.sql) AND f.conn_id IN \(Self.idList(connections))
+            WHERE \(w.sql) AND f.conn_id IN \(ReadinessSQL.idList(connections))
             GROUP BY \((1...n).map(String.init).joined(separator: ", "))
             """
         return try session.query(sql, values).map { row in
@@ -99,12 +99,12 @@ extension PostgresStore: ReadinessSource {
 
     public func lineKeys(of connections: [Int64], _ window: ReadWindow, matching: Filter, nets: NetEndpoints) throws -> [LineKey] {
         guard !connections.isEmpty else { return [] }
-        let (srcNet, dstNet) = Self.netAddressColumns(nets)
-        let w = PostgresCompiler.compile(Self.timeFilter(window).and(matching))
+        let (srcNet, dstNet) = ReadinessSQL.netAddressColumns(nets)
+        let w = PostgresCompiler.compile(window.startTimeFilter.and(matching))
         return try session.query(
             """
             SELECT DISTINCT f.conn_id, coalesce(\(srcNet), ''), coalesce(\(dstNet), '') FROM flow f
-            WHERE f.conn_id IN \(Self.idList(connections)) AND \(w.sql)
+            WHERE f.conn_id IN \(ReadinessSQL.idList(connections)) AND \(w.sql)
             """, w.bindings
         ).compactMap { row in row.int(0).map { LineKey(connection: $0, netSource: row.text(1) ?? "", netDest: row.text(2) ?? "") } }
     }
@@ -115,7 +115,7 @@ extension PostgresStore: ReadinessSource {
         return try session.query(
             """
             SELECT DISTINCT ch.conn_id, ch.src_net_ip, ch.dst_net_ip FROM conn_hour ch
-            WHERE \(time) AND ch.conn_id IN \(Self.idList(connections))
+            WHERE \(time) AND ch.conn_id IN \(ReadinessSQL.idList(connections))
             """, args
         ).compactMap { row in row.int(0).map { LineKey(connection: $0, netSource: row.text(1) ?? "", netDest: row.text(2) ?? "") } }
     }
@@ -182,20 +182,5 @@ extension PostgresStore: ReadinessSource {
             parts.append("ch.hour <= $\(values.count)")
         }
         return (parts.isEmpty ? "TRUE" : parts.joined(separator: " AND "), values)
-    }
-
-    static func timeFilter(_ window: ReadWindow) -> Filter {
-        let start = FieldCatalogue.field(named: "start_time")!
-        return Filter.always
-            .and(window.since.map { .test(start, .compare(.gte, .int($0))) })
-            .and(window.until.map { .test(start, .compare(.lte, .int($0))) })
-    }
-
-    static func idList(_ ids: some Sequence<Int64>) -> String { "(" + ids.sorted().map(String.init).joined(separator: ",") + ")" }
-
-    static func netAddressColumns(_ nets: NetEndpoints) -> (String, String) {
-        func list(_ ids: Set<Int64>) -> String { ids.isEmpty ? "(NULL)" : idList(ids) }
-        return ("CASE WHEN f.conn_id IN \(list(nets.sourceConnections)) THEN f.source_ip END",
-                "CASE WHEN f.conn_id IN \(list(nets.destConnections)) THEN f.dest_ip END")
     }
 }

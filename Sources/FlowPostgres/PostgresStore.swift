@@ -237,9 +237,7 @@ extension PostgresStore: FlowWriter, RetentionStore {
                 """
                 UPDATE conn_hour ch SET lines = ch.lines - d.lines, flows = ch.flows - d.flows, bytes = ch.bytes - d.bytes,
                     packets = ch.packets - d.packets
-                FROM (\(PostgresStore.sumsOfLines("f.id IN (SELECT id FROM doomed)"))) d
-                WHERE ch.conn_id = d.conn_id AND ch.hour = d.hour AND ch.src_net_ip = d.src_net AND ch.dst_net_ip = d.dst_net
-                    AND ch.loopback = d.lb
+                FROM (\(Rollup.sumsOfLines(where: "f.id IN (SELECT id FROM doomed)"))) d WHERE \(Rollup.sameKey)
                 """)
             try session.query("DELETE FROM conn_hour WHERE lines <= 0")
             let n = try session.query("SELECT count(*) FROM doomed").first?.int(0) ?? 0
@@ -250,25 +248,6 @@ extension PostgresStore: FlowWriter, RetentionStore {
 
     public func deleteRollups(endedBefore cutoff: Int64) throws {
         try session.query("DELETE FROM conn_hour WHERE hour < $1", [.int(cutoff / 3600)])
-    }
-
-    /// The roll-up key and sums of the lines `condition` selects (as ``Rollup/add(_:conn:domains:)`` sums them).
-    static func sumsOfLines(_ condition: String) -> String {
-        """
-        SELECT f.conn_id AS conn_id,
-            CASE WHEN coalesce(f.start_time, 0) >= 0 THEN coalesce(f.start_time, 0) / 3600 ELSE (f.start_time - 3599) / 3600 END AS hour,
-            CASE WHEN se.type = 'net' THEN coalesce(f.source_ip, '') ELSE '' END AS src_net,
-            CASE WHEN de.type = 'net' THEN coalesce(f.dest_ip, '') ELSE '' END AS dst_net,
-            (CASE WHEN coalesce(f.source_ip, '') LIKE '127.%' OR f.source_ip = '::1'
-                OR coalesce(f.dest_ip, '') LIKE '127.%' OR f.dest_ip = '::1' THEN 1 ELSE 0 END) AS lb,
-            count(*) AS lines, sum(coalesce(f.num_flows, 1)) AS flows,
-            sum(coalesce(f.bytes_in, 0) + coalesce(f.bytes_out, 0)) AS bytes,
-            sum(coalesce(f.packets_in, 0) + coalesce(f.packets_out, 0)) AS packets
-        FROM flow f JOIN conn c ON c.id = f.conn_id
-            LEFT JOIN endpoint se ON se.id = c.src_ep LEFT JOIN endpoint de ON de.id = c.dst_ep
-        WHERE \(condition)
-        GROUP BY 1, 2, 3, 4, 5
-        """
     }
 
     func inTransaction<T>(_ body: () throws -> T) throws -> T {

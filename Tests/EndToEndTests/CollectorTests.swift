@@ -20,10 +20,11 @@ struct CollectorTests {
     }
 
     /// Runs `executable` with its output appended to `log`.
-    static func launch(_ executable: String, _ arguments: [String], log: String) throws -> Process {
+    static func launch(_ executable: String, _ arguments: [String], log: String, environment: [String: String] = [:]) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
+        if !environment.isEmpty { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         _ = FileManager.default.createFile(atPath: log, contents: nil)
         let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         h.seekToEndOfFile()

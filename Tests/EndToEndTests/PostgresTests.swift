@@ -14,17 +14,8 @@ struct PostgresTests {
 
     /// `flowq collect` for one node, writing to `db`.
     static func collector(_ node: String, watch: String, db: String, log: String) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: flowq)
-        p.arguments = ["collect", "--poll-ms", "50", "--watch", "\(watch)=\(node)", "--db", db]
-        p.environment = ProcessInfo.processInfo.environment.merging(["FLOWQ_NODE": node]) { $1 }
-        _ = FileManager.default.createFile(atPath: log, contents: nil)
-        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
-        h.seekToEndOfFile()
-        p.standardOutput = h
-        p.standardError = h
-        try p.run()
-        return p
+        try CollectorTests.launch(
+            flowq, ["collect", "--poll-ms", "50", "--watch", "\(watch)=\(node)", "--db", db], log: log, environment: ["FLOWQ_NODE": node])
     }
 
     @Test func manyCollectorsOneDatabaseThroughCrashesAndCutConnections() throws {

@@ -36,7 +36,7 @@ extension SQLiteStore: ReadinessSource {
         guard !connections.isEmpty else { return [] }
         let (time, args) = Self.hourFilter(window)
         var domains: [Int64: [Int64]] = [:]
-        for row in try values("SELECT conn_id, domains_id FROM conn_domains WHERE conn_id IN \(Self.idList(connections))") {
+        for row in try values("SELECT conn_id, domains_id FROM conn_domains WHERE conn_id IN \(ReadinessSQL.idList(connections))") {
             if let c = row[0].int, let d = row[1].int { domains[c, default: []].append(d) }
         }
         let rows = try values(
@@ -44,7 +44,7 @@ extension SQLiteStore: ReadinessSource {
             SELECT ch.conn_id, ch.loopback, ch.hour, nullif(ch.src_net_ip, ''), nullif(ch.dst_net_ip, ''), ch.lines,
                 ch.flows, ch.bytes, ch.first, ch.last, ch.src_ip_min, ch.src_ip_max, ch.dst_ip_min, ch.dst_ip_max,
                 ch.packets
-            FROM conn_hour ch WHERE ch.conn_id IN \(Self.idList(connections)) AND \(time)
+            FROM conn_hour ch WHERE ch.conn_id IN \(ReadinessSQL.idList(connections)) AND \(time)
             """, args)
         return rows.map { row in
             let id = row[0].int ?? 0
@@ -70,8 +70,8 @@ extension SQLiteStore: ReadinessSource {
             noiseArgs += frag.bindings
         }
         let noiseColumns = noiseSQL.isEmpty ? "0" : noiseSQL.joined(separator: ", ")
-        let where_ = SQLiteCompiler.compile(Self.timePredicate(window).and(filter))
-        let (srcNet, dstNet) = Self.netAddressColumns(nets)
+        let where_ = SQLiteCompiler.compile(window.startTimeFilter.and(filter))
+        let (srcNet, dstNet) = ReadinessSQL.netAddressColumns(nets)
         let loopback = "(f.source_ip LIKE '127.%' OR f.source_ip = '::1' OR f.dest_ip LIKE '127.%' OR f.dest_ip = '::1')"
         let n = 5 + max(noiseSQL.count, 1)
         let ipColumns = everyAddress
@@ -84,7 +84,7 @@ extension SQLiteStore: ReadinessSource {
                 min(f.start_time), max(COALESCE(f.end_time, f.start_time)), \(ipColumns), group_concat(DISTINCT f.domains_id),
                 sum(COALESCE(f.packets_in, 0) + COALESCE(f.packets_out, 0))
             FROM flow f
-            WHERE \(where_.sql) AND f.conn_id IN \(Self.idList(connections))
+            WHERE \(where_.sql) AND f.conn_id IN \(ReadinessSQL.idList(connections))
             GROUP BY \((1...n).map(String.init).joined(separator: ", "))
             """
         return try values(sql, noiseArgs + where_.bindings).map { row in
@@ -101,11 +101,11 @@ extension SQLiteStore: ReadinessSource {
 
     public func lineKeys(of connections: [Int64], _ window: ReadWindow, matching: Filter, nets: NetEndpoints) throws -> [LineKey] {
         guard !connections.isEmpty else { return [] }
-        let (srcNet, dstNet) = Self.netAddressColumns(nets)
-        let where_ = SQLiteCompiler.compile(Self.timePredicate(window).and(matching))
+        let (srcNet, dstNet) = ReadinessSQL.netAddressColumns(nets)
+        let where_ = SQLiteCompiler.compile(window.startTimeFilter.and(matching))
         let sql = """
             SELECT DISTINCT f.conn_id, ifnull(\(srcNet), ''), ifnull(\(dstNet), '') FROM flow f
-            WHERE f.conn_id IN \(Self.idList(connections)) AND \(where_.sql)
+            WHERE f.conn_id IN \(ReadinessSQL.idList(connections)) AND \(where_.sql)
             """
         return try values(sql, where_.bindings).compactMap { row in
             row[0].int.map { LineKey(connection: $0, netSource: row[1].text ?? "", netDest: row[2].text ?? "") }
@@ -117,7 +117,7 @@ extension SQLiteStore: ReadinessSource {
         let (time, args) = Self.hourFilter(window)
         let sql = """
             SELECT ch.conn_id, ch.src_net_ip, ch.dst_net_ip FROM conn_hour ch
-            WHERE \(time) AND ch.conn_id IN \(Self.idList(connections))
+            WHERE \(time) AND ch.conn_id IN \(ReadinessSQL.idList(connections))
             GROUP BY 1, 2, 3
             """
         return try values(sql, args).compactMap { row in
@@ -192,22 +192,5 @@ extension SQLiteStore: ReadinessSource {
             values.append(.int(until / 3600))
         }
         return (parts.isEmpty ? "1" : parts.joined(separator: " AND "), values)
-    }
-
-    /// The window on the lines' start times.
-    static func timePredicate(_ window: ReadWindow) -> Filter {
-        let start = FieldCatalogue.field(named: "start_time")!
-        return Filter.always
-            .and(window.since.map { .test(start, .compare(.gte, .int($0))) })
-            .and(window.until.map { .test(start, .compare(.lte, .int($0))) })
-    }
-
-    static func idList(_ ids: some Sequence<Int64>) -> String { "(" + ids.sorted().map(String.init).joined(separator: ",") + ")" }
-
-    /// `CASE` expressions giving the address of `net` sources and destinations (networks are told apart by it).
-    static func netAddressColumns(_ nets: NetEndpoints) -> (String, String) {
-        func list(_ ids: Set<Int64>) -> String { ids.isEmpty ? "(NULL)" : idList(ids) }
-        return ("CASE WHEN f.conn_id IN \(list(nets.sourceConnections)) THEN f.source_ip END",
-                "CASE WHEN f.conn_id IN \(list(nets.destConnections)) THEN f.dest_ip END")
     }
 }

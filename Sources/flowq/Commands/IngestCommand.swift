@@ -1,6 +1,7 @@
 import ArgumentParser
 import FlowIngest
 import FlowLog
+import FlowPostgres
 import FlowStore
 import Foundation
 
@@ -42,7 +43,8 @@ struct IngestCommand: ParsableCommand {
         let found = try SourceDiscovery.scan(paths, followSymlinks: followSymlinks)
         for s in found.skipped { Terminal.error("flowq: note: skipped \(s.path): \(s.reason)") }
         let files = found.files
-        let store = try StoreLocation.backend(db).openWriter()
+        let backend = try StoreLocation.backend(db)
+        let store = try backend.openWriter()
         let ingestor = FileIngestor(
             store: store, options: .init(host: host, maxLineLength: maxLineLength))
         var read: Int64 = 0, stored: Int64 = 0, rejected: Int64 = 0, byReason: [String: Int64] = [:], skipped: Int64 = 0, bytes: Int64 = 0
@@ -79,14 +81,16 @@ struct IngestCommand: ParsableCommand {
         let seconds = max(Date().timeIntervalSince(started), 0.000_001)
         let rate = Double(read) / seconds
         print(
-            "ingested \(files.count) file(s) into \(db): \(read) lines read, \(stored) stored, \(rejected) rejected"
+            "ingested \(files.count) file(s) into \(backend): \(read) lines read, \(stored) stored, \(rejected) rejected"
                 + (skipped > 0 ? ", \(skipped) already stored" : "")
                 + String(format: " in %.2f s (%.0f lines/s, %.1f MB/s)", seconds, rate, Double(bytes) / seconds / 1_048_576))
         if rejected > 0 {
             print("rejected by reason: " + byReason.sorted { ($1.value, $0.key) < ($0.value, $1.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
             print(
                 "the first \(Rejects.keptPerReason) of each reason per file are in the `reject` table, all are counted in `reject_count`: "
-                    + "sqlite3 \(db) 'SELECT path, line, offset, reason FROM reject'")
+                    + (PostgresLocation.isURL(db)
+                        ? "psql '\(backend)' -c 'SELECT path, line, \"offset\", reason FROM reject'"
+                        : "sqlite3 \(db) 'SELECT path, line, offset, reason FROM reject'"))
         }
         if failures > 0 { throw ExitCode(2) }
         if strict && rejected > 0 { throw ExitCode(1) }
