@@ -171,10 +171,10 @@ struct PostgresCompiler {
             return "(\(x)::text = ? OR (\(x)::text LIKE '%:%' AND flowq_ip_key(\(x)) = ?::inet))"
         case .addressRange(let lo, let hi, let cidr):
             // Octet-aligned IPv4 blocks are a text prefix.
-            if let v4 = lo.ipv4, let bits = Int(cidr.split(separator: "/").last ?? ""), bits % 8 == 0, bits <= 32 {
-                if bits == 0 { return "(\(x)::text NOT LIKE '%:%' OR \(x)::text LIKE '::ffff:%')" }
-                let prefix = v4.prefix(bits / 8).map(String.init).joined(separator: ".")
-                let pattern = bits == 32 ? prefix : prefix + ".%"
+            if let octets = IPKey.octetPrefix(low: lo, cidr: cidr) {
+                if octets.isEmpty { return "(\(x)::text NOT LIKE '%:%' OR \(x)::text LIKE '::ffff:%')" }
+                let prefix = octets.map(String.init).joined(separator: ".")
+                let pattern = octets.count == 4 ? prefix : prefix + ".%"
                 bindings += [.text(pattern), .text("::ffff:" + pattern)]
                 return "(\(x)::text LIKE ? OR \(x)::text LIKE ?)"
             }

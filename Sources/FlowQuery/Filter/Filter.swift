@@ -95,4 +95,12 @@ public struct IPKey: Sendable, Equatable {
     public var text: String { IPAddress.text(bytes) }
     /// The four octets of an IPv4(-mapped) address, else `nil`.
     public var ipv4: [UInt8]? { IPAddress.ipv4(of: bytes).map(Array.init) }
+
+    /// The leading octets of an octet-aligned IPv4 block (`10.0.0.0/16` → [10, 0]; `/0` → []) starting at `low`, or
+    /// `nil` for any other block: such a block is a prefix of the addresses' text, which a store matches without
+    /// parsing every address.
+    public static func octetPrefix(low: IPKey, cidr: String) -> [UInt8]? {
+        guard let v4 = low.ipv4, let bits = Int(cidr.split(separator: "/").last ?? ""), bits % 8 == 0, bits <= 32 else { return nil }
+        return Array(v4.prefix(bits / 8))
+    }
 }

@@ -147,10 +147,10 @@ struct SQLiteCompiler {
             return "(\(x) = ? OR (\(x) LIKE '%:%' AND flowq_ip_key(\(x)) = ?))"
         case .addressRange(let lo, let hi, let cidr):
             // Octet-aligned IPv4 blocks are a text prefix: no call back into Swift for every line.
-            if let v4 = lo.ipv4, let bits = Int(cidr.split(separator: "/").last ?? ""), bits % 8 == 0, bits <= 32 {
-                if bits == 0 { return "(\(x) NOT LIKE '%:%' OR \(x) LIKE '::ffff:%')" }
-                let prefix = v4.prefix(bits / 8).map(String.init).joined(separator: ".")
-                let pattern = bits == 32 ? prefix : prefix + ".*"
+            if let octets = IPKey.octetPrefix(low: lo, cidr: cidr) {
+                if octets.isEmpty { return "(\(x) NOT LIKE '%:%' OR \(x) LIKE '::ffff:%')" }
+                let prefix = octets.map(String.init).joined(separator: ".")
+                let pattern = octets.count == 4 ? prefix : prefix + ".*"
                 bindings += [.text(pattern), .text("::ffff:" + pattern)]
                 return "(\(x) GLOB ? OR \(x) GLOB ?)"
             }
