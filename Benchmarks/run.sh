@@ -10,6 +10,7 @@
 #   Benchmarks/run.sh scale    # 100,000 distinct connections a day (pod churn): ingest, store size, report time and RSS
 #   Benchmarks/run.sh backends # SQLite and PostgreSQL (a throwaway local server) on the same 1M messy lines: ingest,
 #                              # 3 writers at once, store size, 4 queries (answers checked), report
+#   Benchmarks/run.sh cluster  # 4 collectors (4 node directories, 1M messy lines each) into one PostgreSQL at once
 #   Benchmarks/run.sh serve    # flowq serve on 10M lines: 64 clients (wrk) vs the CLI; /healthz under 200 idle
 #                              # connections and a long query; 4 agents shipping 1M lines each; Goldmane bodies
 # Data goes to $BENCH_DIR (default /tmp/flowq-bench); 10M lines take about 18 GB.
@@ -325,6 +326,35 @@ backends() {
     done
 }
 
+# Four nodes' collectors (`flowq collect`, each its own node name and directory of 1M messy lines) into one
+# PostgreSQL on this machine, started together; the clock stops when every line is checkpointed. Then every line
+# is counted once.
+cluster() {
+    local n=${CLUSTER_LINES:-1000000} d="$dir/cluster" server url pids=() k
+    mkdir -p "$d"
+    for k in 1 2 3 4; do
+        [ -f "$d/node-$k/flows.log" ] || "$flowq" sample --lines "$n" --era v2 --seed "$((20 + k))" --shape felix --out "$d/node-$k/flows.log" >/dev/null
+    done
+    server=$(bench_postgres)
+    psql "$server" -qXc "DROP DATABASE IF EXISTS flowq_cluster" -c "CREATE DATABASE flowq_cluster" >/dev/null
+    url=${server%/*}/flowq_cluster?sslmode=disable
+    "$flowq" query --db "$url" --count >/dev/null  # the schema, once
+    echo "input: 4 nodes x $n lines (era v2, messy), $(( $(stat -c %s "$d/node-1/flows.log") * 4 / 1048576 )) MB; PostgreSQL $(psql "$server" -AtXc 'SHOW server_version') on this machine, fsync on"
+    local t0 t1 stored=0; t0=$(date +%s.%N)
+    for k in 1 2 3 4; do
+        FLOWQ_NODE=node-$k "$flowq" collect --watch "$d/node-$k=node-$k" --db "$url" --poll-ms 100 --log-level warning &
+        pids+=($!)
+    done
+    while [ "$stored" -lt $((4 * n)) ]; do
+        sleep 0.5
+        stored=$(psql "$url" -AtXc "SELECT coalesce(sum(lines), 0) FROM source_file" 2>/dev/null || echo 0)
+    done
+    t1=$(date +%s.%N)
+    kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
+    printf '4 collectors into PostgreSQL: %.1f s = %.0f lines/s together; %s lines stored (expected %s)\n' \
+        "$(echo "$t1 - $t0" | bc -l)" "$(echo "4 * $n / ($t1 - $t0)" | bc -l)" "$(psql "$url" -AtXc 'SELECT count(*) FROM flow')" $((4 * n))
+}
+
 case "${1:-all}" in
     ingest) ingest ;;
     query) query ;;
@@ -336,6 +366,7 @@ case "${1:-all}" in
     scale) scale ;;
     serve) serve ;;
     backends) backends ;;
+    cluster) cluster ;;
     all) ingest; query; report; collect ;;
-    *) echo "usage: $0 ingest|query|report|collect|decode|loghost|peers|scale|serve|backends|all"; exit 2 ;;
+    *) echo "usage: $0 ingest|query|report|collect|decode|loghost|peers|scale|serve|backends|cluster|all"; exit 2 ;;
 esac

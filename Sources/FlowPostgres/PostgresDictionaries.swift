@@ -6,18 +6,51 @@ import FlowStore
 ///
 /// Each row has a `key`: the JSON array of its identity, in the canonical order of sets (labels, domains, policy
 /// hits by index), unique through `md5(key)`.
+///
+/// The hot path skips all of that: a line's conn id is found by the raw identity of its fields (``ConnCache``), and
+/// lists by their storage address (the decoder hands out the same array for the same bytes), so a line of a known
+/// connection builds no key at all.
 struct PostgresDictionaries {
-    private var ids: [String: Int64] = [:]
-    /// Entries before the cache is emptied: memory stays bounded whatever the number of distinct values.
-    static let limit = 100_000
+    private var ids = GenerationalCache<String, Int64>(limit: 50_000)
+    private var listsByAddress = GenerationalCache<Int, ([String], Int64)>(limit: 20_000)
+    private var domainsByAddress = GenerationalCache<Int, ([String], Int64)>(limit: 20_000)
+    let connsByIdentity = ConnCache()
 
     mutating func host(_ name: String, _ s: PostgresSession) throws -> Int64 {
         try id("host", key: "[" + JSONText.string(name) + "]", ["name"], [.text(PostgresStore.clean(name))], s)
     }
 
+    /// An ordered list (process arguments), stored as given.
     mutating func list(_ items: [String], _ s: PostgresSession) throws -> Int64 {
+        if let id = Self.cached(items, &listsByAddress) { return id }
+        let id = try storedList(items, s)
+        Self.remember(items, id, &listsByAddress)
+        return id
+    }
+
+    /// A set (`dest_domains`), stored in ``CanonicalOrder``.
+    mutating func domains(_ items: [String], _ s: PostgresSession) throws -> Int64 {
+        if let id = Self.cached(items, &domainsByAddress) { return id }
+        let id = try storedList(CanonicalOrder.set(items), s)
+        Self.remember(items, id, &domainsByAddress)
+        return id
+    }
+
+    private mutating func storedList(_ items: [String], _ s: PostgresSession) throws -> Int64 {
         let json = JSONText.array(items, numeric: false)
         return try id("string_list", key: json, ["items"], [.text(PostgresStore.clean(json))], s, casts: ["jsonb"])
+    }
+
+    private static func address(_ items: [String]) -> Int { items.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
+
+    private static func cached(_ items: [String], _ cache: inout GenerationalCache<Int, ([String], Int64)>) -> Int64? {
+        guard let (cached, id) = cache.get(address(items)), cached == items else { return nil }
+        return id
+    }
+
+    /// Keeps `items` alive with its id, so that its address is not reused while cached.
+    private static func remember(_ items: [String], _ id: Int64, _ cache: inout GenerationalCache<Int, ([String], Int64)>) {
+        cache.set(address(items), (items, id))
     }
 
     mutating func labels(_ labels: [String], _ s: PostgresSession) throws -> Int64 {
@@ -45,7 +78,15 @@ struct PostgresDictionaries {
             casts: ["text", "text", "text", "bigint"])
     }
 
-    mutating func conn(_ r: FlowRecord, hostID: Int64?, overridingLines: Bool, _ s: PostgresSession) throws -> Int64 {
+    /// The conn id of a line: by the identity of its fields, else through every dictionary it names.
+    mutating func conn(_ r: UnsafePointer<FlowRecord>, hostID: Int64?, overridingLines: Bool, _ s: PostgresSession) throws -> Int64 {
+        if let id = connsByIdentity.lookup(r, hostID: hostID, ignoreLineHost: overridingLines) { return id }
+        let id = try resolveConn(r.pointee, hostID: hostID, overridingLines: overridingLines, s)
+        connsByIdentity.remember(conn: id, record: r.pointee)
+        return id
+    }
+
+    private mutating func resolveConn(_ r: FlowRecord, hostID: Int64?, overridingLines: Bool, _ s: PostgresSession) throws -> Int64 {
         let host = overridingLines ? hostID : (try r[.host].map { try self.host($0, s) } ?? hostID)
         let src = try endpoint(
             type: r[.sourceType], namespace: r[.sourceNamespace], nameAggr: r[.sourceNameAggr], labels: r.sourceLabels, s)
@@ -73,7 +114,7 @@ struct PostgresDictionaries {
         _ table: String, key: String, _ columns: [String], _ values: [PostgresValue], _ s: PostgresSession, casts: [String]? = nil
     ) throws -> Int64 {
         let cacheKey = table + "\u{1}" + key
-        if let id = ids[cacheKey] { return id }
+        if let id = ids.get(cacheKey) { return id }
         let casts = casts ?? columns.map { _ in "text" }
         let placeholders = casts.enumerated().map { "$\($0.offset + 2)::\($0.element)" }.joined(separator: ", ")
         let k = PostgresValue.text(PostgresStore.clean(key))
@@ -85,8 +126,7 @@ struct PostgresDictionaries {
             id = try s.query("SELECT id FROM \(table) WHERE md5(key) = md5($1) AND key = $1", [k]).first?.int(0)
         }
         guard let id else { throw StoreError(.postgres, "a \(table) row vanished while it was stored; retrying the batch") }
-        if ids.count >= Self.limit { ids.removeAll(keepingCapacity: true) }
-        ids[cacheKey] = id
+        ids.set(cacheKey, id)
         return id
     }
 

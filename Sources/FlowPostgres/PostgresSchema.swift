@@ -48,7 +48,8 @@ enum PostgresSchema {
             packets bigint NOT NULL, first bigint, last bigint, src_ip_min text, src_ip_max text, dst_ip_min text,
             dst_ip_max text, PRIMARY KEY (conn_id, hour, src_net_ip, dst_net_ip, loopback));
         CREATE TABLE IF NOT EXISTS conn_domains (conn_id bigint NOT NULL, domains_id bigint NOT NULL, PRIMARY KEY (conn_id, domains_id));
-        CREATE SEQUENCE IF NOT EXISTS flow_id;
+        -- Each writer's session takes ids a thousand at a time: one sequence update per thousand lines, not per line.
+        CREATE SEQUENCE IF NOT EXISTS flow_id CACHE 1000;
         CREATE TABLE IF NOT EXISTS flow (
             id bigint NOT NULL DEFAULT nextval('flow_id'), start_time bigint, end_time bigint, conn_id bigint NOT NULL,
             source_ip text, source_name text, source_port bigint, dest_ip text, dest_name text, domains_id bigint,

@@ -73,13 +73,16 @@ extension PostgresStore: FlowWriter, RetentionStore {
         var argsIDs: [Int64?] = []
         connIDs.reserveCapacity(records.count)
         var rollup = Rollup()
-        for r in records {
-            let conn = try dictionaries.conn(r, hostID: hostID, overridingLines: overridingLines, session)
-            let domains = try r[.destDomains].map { try dictionaries.list(CanonicalOrder.set($0), session) }
-            connIDs.append(conn)
-            domainIDs.append(domains)
-            argsIDs.append(try r[.processArgs].map { try dictionaries.list($0, session) })
-            rollup.add(r, conn: conn, domains: domains)
+        try records.withUnsafeBufferPointer { buffer in
+            for i in buffer.indices {
+                let r = buffer.baseAddress! + i
+                let conn = try dictionaries.conn(r, hostID: hostID, overridingLines: overridingLines, session)
+                let domains = try r.pointee[.destDomains].map { try dictionaries.domains($0, session) }
+                connIDs.append(conn)
+                domainIDs.append(domains)
+                argsIDs.append(try r.pointee[.processArgs].map { try dictionaries.list($0, session) })
+                rollup.add(r.pointee, conn: conn, domains: domains)
+            }
         }
         try ensurePartitions(records)
         // 2. The lines, their roll-up and the checkpoint in one transaction.
@@ -100,8 +103,14 @@ extension PostgresStore: FlowWriter, RetentionStore {
 
     private func ensurePartitions(_ records: [FlowRecord]) throws {
         var days = Set<Int64>()
-        for r in records { if let s = r[.startTime] { days.insert(DateMathDays.day(s)) } }
-        for day in days.subtracting(partitions).sorted() {
+        var last: Int64?
+        for r in records {
+            guard let s = r[.startTime] else { continue }
+            let day = DateMathDays.day(s)
+            if day != last, !partitions.contains(day) { days.insert(day) }
+            last = day
+        }
+        for day in days.sorted() {
             do {
                 try session.query(PostgresSchema.partitionDDL(day: day))
             } catch {

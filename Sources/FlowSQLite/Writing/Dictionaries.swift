@@ -1,5 +1,6 @@
 import FlowLog
 import FlowQuery
+import FlowStore
 import GRDB
 
 /// In-memory caches of the dictionary tables (value → id), filled on demand from the database.

@@ -3,23 +3,26 @@
 /// young one. Memory stays under two generations whatever the number of distinct keys, and a working set smaller
 /// than `limit` keeps hitting: emptying one full map at once (as before) made every lookup miss after each clear,
 /// so a store with 100,000 connections a day fell back to the database for each line.
-struct GenerationalCache<Key: Hashable, Value> {
+public struct GenerationalCache<Key: Hashable, Value> {
     private var young: [Key: Value] = [:]
     private var old: [Key: Value] = [:]
-    var limit: Int
+    /// Entries per generation.
+    public var limit: Int
 
-    init(limit: Int) { self.limit = limit }
+    /// An empty cache of at most `limit` entries per generation.
+    public init(limit: Int) { self.limit = limit }
 
     /// The cached value, promoted to the young generation when found in the old one.
     @inline(__always)
-    mutating func get(_ key: Key) -> Value? {
+    public mutating func get(_ key: Key) -> Value? {
         if let v = young[key] { return v }
         guard let v = old[key] else { return nil }
         set(key, v)
         return v
     }
 
-    mutating func set(_ key: Key, _ value: Value) {
+    /// Caches `value` under `key` in the young generation.
+    public mutating func set(_ key: Key, _ value: Value) {
         if young.count >= limit {
             old = young
             young = [:]
@@ -28,12 +31,14 @@ struct GenerationalCache<Key: Hashable, Value> {
         young[key] = value
     }
 
-    mutating func remove(_ key: Key) {
+    /// Drops `key` from both generations.
+    public mutating func remove(_ key: Key) {
         young[key] = nil
         old[key] = nil
     }
 
-    mutating func removeAll() {
+    /// Drops everything.
+    public mutating func removeAll() {
         young.removeAll()
         old.removeAll()
     }

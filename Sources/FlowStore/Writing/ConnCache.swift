@@ -13,7 +13,7 @@ import Foundation
 ///
 /// Direct-mapped (the slot is the hash modulo the size), and kept in raw memory: computing and comparing an
 /// identity copies nothing and touches no reference count.
-final class ConnCache {
+public final class ConnCache {
     private static let texts: [TextKey] = [
         .host, .sourceType, .sourceNamespace, .sourceNameAggr, .destType, .destNamespace, .destNameAggr,
         .destServiceNamespace, .destServiceName, .destServicePort, .proto, .reporter, .action,
@@ -32,7 +32,7 @@ final class ConnCache {
     private let destLabelsOffset = MemoryLayout<FlowRecord>.offset(of: \.destLabels)!
     private let policiesOffset = MemoryLayout<FlowRecord>.offset(of: \.policies)!
 
-    init() {
+    public init() {
         keys.initialize(repeating: 0, count: Self.size * Self.width)
         hashes.initialize(repeating: 0, count: Self.size)
         current.initialize(repeating: 0, count: Self.width)
@@ -47,7 +47,7 @@ final class ConnCache {
     /// Computes the identity of `r` and returns its cached conn id, if any. A miss is followed by
     /// ``remember(conn:record:)`` once the id is known.
     @inline(__always)
-    func lookup(_ r: UnsafePointer<FlowRecord>, hostID: Int64?, ignoreLineHost: Bool) -> Int64? {
+    public func lookup(_ r: UnsafePointer<FlowRecord>, hostID: Int64?, ignoreLineHost: Bool) -> Int64? {
         let w = current
         r.pointee.texts.withUnsafeBytes { raw in
             var i = 0
@@ -88,7 +88,7 @@ final class ConnCache {
 
 
     /// Caches `conn` for the identity computed by the last lookup, keeping `record` alive.
-    func remember(conn: Int64, record: FlowRecord) {
+    public func remember(conn: Int64, record: FlowRecord) {
         let slot = Int(truncatingIfNeeded: currentHash) & (Self.size - 1)
         (keys + slot * Self.width).update(from: current, count: Self.width)
         hashes[slot] = currentHash
@@ -96,7 +96,8 @@ final class ConnCache {
         records[slot] = record
     }
 
-    func removeAll() {
+    /// Forgets every identity (ids made in a transaction that rolled back).
+    public func removeAll() {
         for i in conns.indices {
             conns[i] = -1
             records[i] = nil
