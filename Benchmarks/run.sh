@@ -8,8 +8,9 @@
 #   Benchmarks/run.sh loghost  # flowq collect on 20 node directories: catch-up, then the CPU of idle polling
 #   Benchmarks/run.sh peers    # flowq and DuckDB (pip) on the same 1M messy lines: ingest, 4 queries (answers checked), report
 #   Benchmarks/run.sh scale    # 100,000 distinct connections a day (pod churn): ingest, store size, report time and RSS
-#   Benchmarks/run.sh backends # SQLite and PostgreSQL (a throwaway local server) on the same 1M messy lines: ingest,
-#                              # 3 writers at once, store size, 4 queries (answers checked), report
+#   Benchmarks/run.sh backends # SQLite and PostgreSQL (a throwaway local server) on the same messy lines
+#                              # (BACKENDS_LINES, default 1M; BACKENDS_RUNS ingests each, default 3): ingest, store
+#                              # size, 4 queries (answers checked), report
 #   Benchmarks/run.sh cluster  # 4 collectors (4 node directories, 1M messy lines each) into one PostgreSQL at once
 #   Benchmarks/run.sh serve    # flowq serve on 10M lines: 64 clients (wrk) vs the CLI; /healthz under 200 idle
 #                              # connections and a long query; 4 agents shipping 1M lines each; Goldmane bodies
@@ -282,25 +283,18 @@ bench_postgres() {
 backends() {
     local n=${BACKENDS_LINES:-1000000} d="$dir/backends" server url
     mkdir -p "$d"
-    [ -f "$d/felix.log" ] || "$flowq" sample --lines "$n" --era v2 --seed 7 --shape felix --out "$d/felix.log" >/dev/null
+    local log="$d/felix-$n.log"
+    [ -f "$log" ] || "$flowq" sample --lines "$n" --era v2 --seed 7 --shape felix --out "$log" >/dev/null
     server=$(bench_postgres)
     fresh() { psql "$server" -qXc "DROP DATABASE IF EXISTS flowq_bench" -c "CREATE DATABASE flowq_bench" >/dev/null; }
     url=${server%/*}/flowq_bench?sslmode=disable
-    echo "input: $n lines (era v2, messy), $(( $(stat -c %s "$d/felix.log") / 1048576 )) MB; PostgreSQL $(psql "$server" -AtXc 'SHOW server_version'), local, fsync on"
-    local ts m
-    ts=(); for i in 1 2 3; do rm -f "$d/s.db"*; ts+=("$(secs "$flowq" ingest "$d/felix.log" --db "$d/s.db")"); done
+    echo "input: $n lines (era v2, messy), $(( $(stat -c %s "$log") / 1048576 )) MB; PostgreSQL $(psql "$server" -AtXc 'SHOW server_version'), local, fsync on"
+    local ts m runs=${BACKENDS_RUNS:-3} i
+    ts=(); for i in $(seq 1 "$runs"); do rm -f "$d/s.db"*; ts+=("$(secs "$flowq" ingest "$log" --db "$d/s.db")"); done
     m=$(printf '%s\n' "${ts[@]}" | median); printf 'SQLite ingest:     median %.2f s = %.0f lines/s; store %s MB\n' "$m" "$(echo "$n / $m" | bc -l)" "$(( $(stat -c %s "$d/s.db") / 1048576 ))"
-    ts=(); for i in 1 2 3; do fresh; ts+=("$(secs "$flowq" ingest "$d/felix.log" --db "$url")"); done
+    ts=(); for i in $(seq 1 "$runs"); do fresh; ts+=("$(secs "$flowq" ingest "$log" --db "$url")"); done
     m=$(printf '%s\n' "${ts[@]}" | median); printf 'PostgreSQL ingest: median %.2f s = %.0f lines/s; database %s MB\n' "$m" "$(echo "$n / $m" | bc -l)" \
         "$(( $(psql "$url" -AtXc 'SELECT pg_database_size(current_database())') / 1048576 ))"
-    # Three nodes' collectors at once into one database (each its own copy of the lines under its own node name).
-    fresh; "$flowq" query --db "$url" --count >/dev/null 2>&1 || true
-    local t0 t1; t0=$(date +%s.%N)
-    for node in a b c; do FLOWQ_NODE=$node "$flowq" ingest "$d/felix.log" --db "$url" --host "node-$node" >/dev/null & done
-    wait; t1=$(date +%s.%N)
-    printf 'PostgreSQL, 3 writers at once: %.0f lines/s together (%s lines stored)\n' "$(echo "3 * $n / ($t1 - $t0)" | bc -l)" \
-        "$(psql "$url" -AtXc 'SELECT count(*) FROM flow')"
-    fresh; "$flowq" ingest "$d/felix.log" --db "$url" >/dev/null
     psql "$url" -qXc "VACUUM ANALYZE" >/dev/null
     local seed='policies:{all_policies: *staged\:default-deny*} and action: "allow"'
     local sel='dest_namespace:yaobank and dest_port:2379 and reporter:dst'

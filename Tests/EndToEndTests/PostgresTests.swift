@@ -80,6 +80,124 @@ struct PostgresTests {
         }
     }
 
+    /// Waits up to `seconds` for `sql` to print `want`; returns what it printed last.
+    static func wait(_ db: String, _ sql: String, _ want: String, seconds: Double = 180) -> String {
+        var got = ""
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            got = psql(db, sql)
+            if got == want { break }
+            Thread.sleep(forTimeInterval: 0.3)
+        }
+        return got
+    }
+
+    static let linesAndDistinct = "SELECT count(*), count(DISTINCT (extra::jsonb ->> 'node') || ':' || (extra::jsonb ->> 'seq')) FROM flow"
+
+    static func logTail(_ path: String) -> String {
+        ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").suffix(12).joined(separator: "\n")
+    }
+
+    /// A lock held on a dictionary table (as a migration, a `VACUUM FULL` or an operator's transaction would) stalls
+    /// the writers that need a new row of it; nothing is stored meanwhile, and everything once after.
+    @Test func lockedDictionaryTableStallsWritersAndLosesNothing() throws {
+        let dir = TempDir()
+        let db = try TestBackend.newDatabase()
+        #expect(try run(Self.flowq, ["query", "--db", db, "--count"]).status == 0)  // the schema
+        let base = try CollectorTests.lines(4000, in: dir)
+        var collectors: [Process] = []
+        defer { for p in collectors where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        var halves: [String: [[String]]] = [:]
+        for node in ["node-a", "node-b"] {
+            // The second half's lines go to new ports: each of their batches needs new `conn` rows.
+            let lines = base.enumerated().map { i, l in
+                let tagged = "{\"node\":\"\(node)\"," + l.dropFirst()
+                return i < 2000 ? tagged : tagged.replacing(/"dest_port":\d+/, with: "\"dest_port\":\(40_000 + i / 250)")
+            }
+            halves[node] = [Array(lines[..<2000]), Array(lines[2000...])]
+            try dir.write(node + "/flows.log", halves[node]![0].map { $0 + "\n" }.joined())
+            collectors.append(try Self.collector(node, watch: dir.file(node), db: db, log: dir.file(node + ".log")))
+        }
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", "4000") == "4000")
+        let conns = Self.psql(db, "SELECT count(*) FROM conn")
+        let locker = Process()
+        locker.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        locker.arguments = ["psql", db, "-qXc", "BEGIN; LOCK TABLE conn IN EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;"]
+        locker.standardOutput = FileHandle.nullDevice
+        try locker.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        #expect(Self.psql(db, "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation WHERE c.relname = 'conn' AND l.mode = 'ExclusiveLock' AND l.granted") == "1")
+        for node in ["node-a", "node-b"] {
+            let h = try FileHandle(forWritingTo: URL(fileURLWithPath: dir.file(node + "/flows.log")))
+            h.seekToEndOfFile()
+            h.write(Data(halves[node]![1].map { $0 + "\n" }.joined().utf8))
+            try h.close()
+        }
+        Thread.sleep(forTimeInterval: 2)
+        // Still locked: the new lines wait for their connections.
+        #expect(Self.psql(db, "SELECT count(*) FROM flow") == "4000")
+        locker.waitUntilExit()
+        #expect(locker.terminationStatus == 0)
+        let got = Self.wait(db, Self.linesAndDistinct, "8000|8000")
+        #expect(got == "8000|8000", "stored (lines|distinct): \(got)\nnode-a log:\n\(Self.logTail(dir.file("node-a.log")))")
+        #expect(Int(Self.psql(db, "SELECT count(*) FROM conn")) ?? 0 > Int(conns) ?? .max)
+        for p in collectors {
+            p.terminate()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+        }
+    }
+
+    /// A connection logged on two nodes, its source side by one collector and its destination side by another,
+    /// writing at once, is one connection in the cluster's report: the same report as one SQLite store of both
+    /// nodes' lines.
+    @Test func connectionSeenByTwoCollectorsIsOneConnection() throws {
+        let dir = TempDir()
+        // SampleLogs' lines, split by reporter: every source side on one node, every destination side on another.
+        var sides: [String: [String]] = ["node-src": [], "node-dst": []]
+        let cluster = Repo.sampleLogs("cluster")
+        for node in try FileManager.default.contentsOfDirectory(atPath: cluster).sorted() {
+            for file in try FileManager.default.contentsOfDirectory(atPath: cluster + "/" + node).sorted() {
+                let text = try String(contentsOfFile: cluster + "/" + node + "/" + file, encoding: .utf8)
+                for line in text.split(separator: "\n") {
+                    sides[line.contains("\"reporter\":\"src\"") ? "node-src" : "node-dst"]!.append(String(line))
+                }
+            }
+        }
+        for (node, lines) in sides {
+            _ = try dir.write("split/\(node)/flows.log", lines.joined(separator: "\n") + "\n")
+        }
+        let sqlite = dir.file("s.db")
+        #expect(try run(Self.flowq, ["ingest", dir.file("split"), "--db", sqlite]).status == 0)
+        let db = try TestBackend.newDatabase()
+        #expect(try run(Self.flowq, ["query", "--db", db, "--count"]).status == 0)  // the schema, before both start
+        let collectors = try sides.keys.sorted().map { node in
+            try Self.collector(node, watch: dir.file("split/" + node), db: db, log: dir.file(node + ".log"))
+        }
+        defer { for p in collectors where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        let total = String(sides.values.map(\.count).reduce(0, +))
+        #expect(Self.wait(db, "SELECT count(*) FROM flow", total) == total)
+        for p in collectors {
+            p.terminate()
+            p.waitUntilExit()
+        }
+        func report(_ store: String) throws -> String {
+            let r = try run(Self.flowq, ["report", "--db", store, "--format", "json"])
+            #expect(r.status == 3, "\(r.stderr)")
+            return r.stdout.split(separator: "\n").filter { !$0.contains("\"generated_at\"") }.joined(separator: "\n")
+        }
+        let fromPostgres = try report(db)
+        #expect(fromPostgres == (try report(sqlite)))
+        // And a connection of it has both sides, each from its own node.
+        let json = try JSONSerialization.jsonObject(with: Data(fromPostgres.utf8)) as? [String: Any]
+        let connections = json?["connections"] as? [[String: Any]] ?? []
+        let joined = connections.filter { c in
+            let sides = (c["sides"] as? [[String: Any]] ?? []).map { "\($0["reporter"] ?? "")@\(($0["hosts"] as? [String] ?? []).joined())" }
+            return Set(sides) == ["src@node-src", "dst@node-dst"]
+        }
+        #expect(!joined.isEmpty, "no connection with a source side from node-src and a destination side from node-dst")
+    }
+
     @Test func reingestIntoDayPartitionsStoresNothingTwice() throws {
         let db = try TestBackend.newDatabase()
         let r = try run(Self.flowq, ["ingest", "--db", db, Repo.sampleLogs("cluster")])
@@ -90,5 +208,58 @@ struct PostgresTests {
         #expect(try run(Self.flowq, ["ingest", "--db", db, Repo.sampleLogs("cluster")]).stdout.contains(" 0 stored"))
         #expect(try run(Self.flowq, ["query", "--db", db, "--count"]).stdout == before)
         #expect(Self.psql(db, "SELECT count(*) FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = 'flow'") != "0")
+    }
+}
+
+/// The server itself goes away mid-ingest: a crash (`pg_ctl stop -m immediate`, recovery on start) and an outage of a
+/// few seconds (a restart, a failover). Each collector logs it, backs off, reconnects and resumes from its committed
+/// checkpoint: afterwards every line is stored exactly once. The server is the test's own.
+@Suite(.serialized, .disabled(if: PrivatePostgres.unavailable, "no PostgreSQL server binaries (apt-get install postgresql)"))
+struct PostgresOutageTests {
+    @Test func serverCrashAndRestartMidIngestLoseAndRepeatNothing() throws {
+        let dir = TempDir()
+        let server = try PrivatePostgres()
+        let db = server.url
+        let nodes = ["node-a", "node-b"]
+        let perNode = 10_000
+        let base = try CollectorTests.lines(perNode, in: dir)
+        var collectors: [Process] = []
+        defer { for p in collectors where p.isRunning { kill(p.processIdentifier, SIGKILL) } }
+        let done = DispatchSemaphore(value: 0)
+        for node in nodes {
+            let logs = dir.file(node)
+            try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+            let lines = base.map { "{\"node\":\"\(node)\"," + $0.dropFirst() }
+            Thread {
+                try? CollectorTests.write(lines, to: logs, rotateEvery: 1500) { i in if i % 250 == 0 { Thread.sleep(forTimeInterval: 0.1) } }
+                done.signal()
+            }.start()
+            collectors.append(try PostgresTests.collector(node, watch: logs, db: db, log: dir.file(node + ".log")))
+        }
+        Thread.sleep(forTimeInterval: 1.2)
+        let midCrash = PostgresTests.psql(db, "SELECT count(*) FROM flow")
+        try server.stop(immediate: true)
+        Thread.sleep(forTimeInterval: 0.3)
+        try server.start()
+        Thread.sleep(forTimeInterval: 1.0)
+        try server.stop(immediate: false)
+        Thread.sleep(forTimeInterval: 2.5)
+        try server.start()
+        for _ in nodes { done.wait() }
+        let want = "\(perNode * nodes.count)|\(perNode * nodes.count)"
+        let got = PostgresTests.wait(db, PostgresTests.linesAndDistinct, want)
+        #expect(got == want, "stored (lines|distinct): \(got)\nnode-a log:\n\(PostgresTests.logTail(dir.file("node-a.log")))")
+        // The crash did land mid-ingest, and each collector said so without repeating itself on every retry.
+        #expect((Int(midCrash) ?? 0) > 0 && (Int(midCrash) ?? .max) < perNode * nodes.count, "lines before the crash: \(midCrash)")
+        for node in nodes {
+            let log = (try? String(contentsOfFile: dir.file(node + ".log"), encoding: .utf8)) ?? ""
+            let retries = log.split(separator: "\n").filter { $0.contains("retrying with backoff") }.count
+            #expect(retries >= 1 && retries <= 6, "\(node) logged \(retries) retries:\n\(log.suffix(3000))")
+        }
+        for p in collectors {
+            p.terminate()
+            p.waitUntilExit()
+            #expect(p.terminationStatus == 0)
+        }
     }
 }
