@@ -1,17 +1,31 @@
 import FlowStore
 import Foundation
 
-/// A PostgreSQL database named by URL: `postgres://user@host:port/db?sslmode=disable|prefer|require`. The password
+/// A PostgreSQL database named by URL: `postgres://user@host:port/db?sslmode=…&sslrootcert=FILE`. The password
 /// comes from `PGPASSWORD` or the file named by `PGPASSFILE`-style `passfile=` (never from argv, which other users
 /// of the machine and the logs can see); a password written in the URL is refused.
 public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
-    public enum SSLMode: String, Sendable { case disable, prefer, require }
+    /// TLS as libpq's `sslmode` means it.
+    public enum SSLMode: String, Sendable {
+        /// Plain TCP.
+        case disable
+        /// TLS when the server offers it, plain otherwise; the certificate is not checked.
+        case prefer
+        /// TLS or nothing; the certificate is not checked (it encrypts, it does not authenticate the server).
+        case require
+        /// TLS, and the server's certificate must chain to a trusted root (`sslrootcert`, else the system's).
+        case verifyCA = "verify-ca"
+        /// As `verify-ca`, and the certificate must name the host of the URL.
+        case verifyFull = "verify-full"
+    }
 
     public var host: String
     public var port: Int
     public var user: String
     public var database: String
     public var sslMode: SSLMode
+    /// The roots `verify-ca` and `verify-full` trust (PEM), instead of the system's.
+    public var sslRootCert: String?
     /// Not shown by ``description``.
     public var password: String?
 
@@ -32,9 +46,10 @@ public struct PostgresLocation: Sendable, Equatable, CustomStringConvertible {
         database = path.isEmpty ? user : path
         let items = Dictionary((c.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, b in b })
         guard let mode = SSLMode(rawValue: items["sslmode"] ?? "prefer") else {
-            throw StoreError(.cannotOpen, "sslmode must be disable, prefer or require")
+            throw StoreError(.cannotOpen, "sslmode must be disable, prefer, require, verify-ca or verify-full")
         }
         sslMode = mode
+        sslRootCert = items["sslrootcert"]
         if let file = items["passfile"] {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                 throw StoreError(.cannotOpen, "cannot read the password file \(file)")

@@ -48,11 +48,18 @@ final class PostgresSession: @unchecked Sendable {
         connection = nil
         var tls: PostgresConnection.Configuration.TLS = .disable
         if location.sslMode != .disable {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            switch location.sslMode {
+            case .disable, .prefer, .require: configuration.certificateVerification = .none
+            case .verifyCA: configuration.certificateVerification = .noHostnameVerification
+            case .verifyFull: configuration.certificateVerification = .fullVerification
+            }
+            if let roots = location.sslRootCert { configuration.trustRoots = .file(roots) }
             do {
-                let context = try NIOSSLContext(configuration: .makeClientConfiguration())
-                tls = location.sslMode == .require ? .require(context) : .prefer(context)
+                let context = try NIOSSLContext(configuration: configuration)
+                tls = location.sslMode == .prefer ? .prefer(context) : .require(context)
             } catch {
-                throw StoreError(.cannotOpen, "cannot set up TLS for \(location): \(error)")
+                throw StoreError(.cannotOpen, "cannot set up TLS for \(location) (sslrootcert \(location.sslRootCert ?? "none")): \(error)")
             }
         }
         let config = PostgresConnection.Configuration(

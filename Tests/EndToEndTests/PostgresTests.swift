@@ -263,3 +263,30 @@ struct PostgresOutageTests {
         }
     }
 }
+
+/// TLS to PostgreSQL, with `sslmode` as libpq means it, against a server that takes TLS connections only and has a
+/// self-signed certificate (as in-cluster servers often do).
+@Suite(.serialized, .disabled(if: PrivatePostgres.unavailable, "no PostgreSQL server binaries (apt-get install postgresql)"))
+struct PostgresTLSTests {
+    @Test func sslModesAsLibpqMeansThem() throws {
+        let server = try PrivatePostgres(tls: true)
+        let base = server.url.replacingOccurrences(of: "?sslmode=disable", with: "")
+        let logs = Repo.sampleLogs("cluster")
+        func ingest(_ query: String) throws -> ProcessResult { try run(PostgresTests.flowq, ["ingest", logs, "--db", base + query]) }
+        // Encrypted without checking the certificate (require; prefer takes TLS when offered).
+        let required = try ingest("?sslmode=require")
+        #expect(required.status == 0, "\(required.stderr)")
+        #expect(try ingest("?sslmode=prefer").stdout.contains(" 0 stored"))
+        // Encrypted and the server authenticated: its certificate is the root trusted.
+        let verified = try ingest("?sslmode=verify-full&sslrootcert=\(server.certificate)")
+        #expect(verified.status == 0 && verified.stdout.contains(" 0 stored"), "\(verified.stderr)")
+        // Refused, each with a clear error and no trace: plain TCP to a TLS-only server, and an untrusted certificate.
+        for query in ["?sslmode=disable", "?sslmode=verify-full", "?sslmode=verify-ca"] {
+            let r = try ingest(query)
+            #expect(r.status != 0, "\(query) connected")
+            #expect(r.stderr.contains("store.cannot_open") && !r.stderr.contains("Fatal error"), "\(query): \(r.stderr)")
+        }
+        let count = try run(PostgresTests.flowq, ["query", "--count", "--db", base + "?sslmode=require"])
+        #expect(Int(count.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 > 1000, "\(count.stderr)")
+    }
+}

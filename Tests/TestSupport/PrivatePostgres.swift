@@ -16,6 +16,10 @@ public final class PrivatePostgres: @unchecked Sendable {
     private let port: Int
     private let prefix: [String]
     private var server: Process?
+    private var extra: [String] = []
+
+    /// The server's certificate (PEM), when it takes TLS: the root a `verify-full` client trusts.
+    public var certificate: String { dir.file("server.crt") }
 
     /// The newest server binaries Debian's `postgresql` package installed, if any.
     public static var binaries: String? {
@@ -27,7 +31,9 @@ public final class PrivatePostgres: @unchecked Sendable {
     /// Why a test that needs its own server cannot run here, for `.disabled(if:)`.
     public static var unavailable: Bool { binaries == nil }
 
-    public init() throws {
+    /// With `tls`, the server takes TLS connections only (`hostssl` in `pg_hba.conf`; plain ones are rejected), with
+    /// a self-signed certificate for 127.0.0.1 at ``certificate``.
+    public init(tls: Bool = false) throws {
         guard let bin = Self.binaries else { throw TestBackendError(message: "no PostgreSQL server under /usr/lib/postgresql") }
         self.bin = bin
         dir = TempDir("flowq-pg")
@@ -37,6 +43,22 @@ public final class PrivatePostgres: @unchecked Sendable {
         url = "postgres://flowq@127.0.0.1:\(port)/postgres?sslmode=disable"
         let initdb = try command(bin + "/initdb", ["-D", dir.file("data"), "-A", "trust", "-U", "flowq", "-N"])
         guard initdb.status == 0 else { throw TestBackendError(message: "initdb failed: \(initdb.stderr)") }
+        if tls {
+            let made = try run(
+                "/usr/bin/env",
+                [
+                    "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", dir.file("server.key"), "-out", dir.file("server.crt"),
+                ])
+            guard made.status == 0 else { throw TestBackendError(message: "openssl failed: \(made.stderr)") }
+            try dir.write("pg_hba.conf", "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostnossl all all 127.0.0.1/32 reject\n")
+            for f in ["server.key", "server.crt", "pg_hba.conf"] {
+                _ = try run("/bin/cp", [dir.file(f), dir.file("data/" + f)])
+                if geteuid() == 0 { _ = try run("/bin/chown", ["postgres", dir.file("data/" + f)]) }
+            }
+            _ = try run("/bin/chmod", ["600", dir.file("data/server.key")])
+            extra = ["-c", "ssl=on"]
+        }
         try start()
     }
 
@@ -51,7 +73,7 @@ public final class PrivatePostgres: @unchecked Sendable {
     /// keep Foundation from ever seeing `pg_ctl` exit.
     public func start() throws {
         let p = Process()
-        let postgres = [bin + "/postgres", "-D", dir.file("data"), "-p", "\(port)", "-k", dir.path, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"]
+        let postgres = [bin + "/postgres", "-D", dir.file("data"), "-p", "\(port)", "-k", dir.path, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"] + extra
         let argv = prefix + postgres
         p.executableURL = URL(fileURLWithPath: argv[0])
         p.arguments = Array(argv.dropFirst())
