@@ -7,8 +7,11 @@ import PostgresNIO
 /// Queries, in PostgreSQL's dialect (``PostgresCompiler``).
 extension PostgresStore: FlowReader {
     /// The FROM clause of record reads (the same joins and aliases as every backend's, see ``RecordColumns``).
-    static let readFrom = """
-        flow f JOIN conn c ON c.id = f.conn_id
+    static let readFrom = "flow f " + readJoins
+
+    /// What a line is joined with to read it whole.
+    static let readJoins = """
+        JOIN conn c ON c.id = f.conn_id
         LEFT JOIN host h ON h.id = c.host_id
         LEFT JOIN endpoint se ON se.id = c.src_ep LEFT JOIN label_set sl ON sl.id = se.labels_id
         LEFT JOIN endpoint de ON de.id = c.dst_ep LEFT JOIN label_set dl ON dl.id = de.labels_id
@@ -92,11 +95,19 @@ extension PostgresStore: FlowReader {
                 + ", f.id"
         var sql: String
         if let limit {
-            // Late materialization: ids found, sorted and cut first; only those rows read with their dictionaries.
-            let from = sort.isEmpty ? "flow f" : Self.readFrom
+            // Late materialization: ids found, sorted and cut first; only those rows read with their dictionaries,
+            // each by its id (the join starts from the ids: as `f.id IN (…)` the planner read all of `flow` to hash
+            // it, 5 s instead of 50 ms at 10M lines).
+            let lineLevel = sort.allSatisfy { (field, _) in
+                switch field.storage {
+                case .column, .timestamp: return true
+                default: return false
+                }
+            }
+            let from = lineLevel ? "flow f" : Self.readFrom
             sql = """
-                WITH ids AS (SELECT f.id FROM \(from) WHERE f.id > $1 AND \(w.sql)\(order) LIMIT \(limit))
-                SELECT \(Self.selectList) FROM \(Self.readFrom) WHERE f.id IN (SELECT id FROM ids)\(order)
+                WITH ids AS MATERIALIZED (SELECT f.id FROM \(from) WHERE f.id > $1 AND \(w.sql)\(order) LIMIT \(limit))
+                SELECT \(Self.selectList) FROM ids JOIN flow f ON f.id = ids.id \(Self.readJoins)\(order)
                 """
         } else {
             sql = "SELECT \(Self.selectList) FROM \(Self.readFrom) WHERE f.id > $1 AND \(w.sql)\(order)"

@@ -198,6 +198,35 @@ struct PostgresTests {
         #expect(!joined.isEmpty, "no connection with a source side from node-src and a destination side from node-dst")
     }
 
+    /// `flowq serve` on PostgreSQL: the API gives the CLI's answers from the same database, and what the server
+    /// receives (Goldmane's emitter) is stored there once.
+    @Test(.enabled(if: Environment.has("curl"), "talks to the server with curl"))
+    func serveReadsAndWritesPostgres() throws {
+        let dir = TempDir()
+        let db = try TestBackend.newDatabase()
+        #expect(try run(Self.flowq, ["ingest", Repo.sampleLogs("cluster"), "--db", db]).status == 0)
+        let server = try RunningServer(db: db, in: dir)
+        for q in ["", "action:deny", #"policies:{pending_policies: *default-deny*} and action:"allow""#, "not reporter:src and proto:udp"] {
+            let cli = try run(Self.flowq, ["query", q, "--db", db, "--count"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(try server.get("/api/v1/count?q=\(ServerTests.escaped(q))").body == "{\"count\":\(cli)}", "\(q)")
+        }
+        let cliFlows = try run(Self.flowq, ["query", "dest_port:53", "--db", db, "--limit", "500", "--format", "ndjson", "--sort", "start_time:desc"])
+        let apiFlows = try server.get("/api/v1/flows?q=dest_port:53&limit=500&format=ndjson&sort=start_time:desc")
+        #expect(apiFlows.status == 200 && !apiFlows.body.isEmpty && apiFlows.body + "\n" == cliFlows.stdout)
+        let cliReport = try run(Self.flowq, ["report", "--db", db, "--format", "json"]).stdout
+        let apiReport = try server.get("/api/v1/report?format=json").body
+        func withoutTime(_ s: String) -> [String: Any] { ServerTests.object(s).filter { $0.key != "generated_at" } }
+        #expect(NSDictionary(dictionary: withoutTime(apiReport)) == NSDictionary(dictionary: withoutTime(cliReport)))
+        #expect(ServerTests.object(try server.get("/api/v1/explain?q=dest_port%3E%3D53").body)["backend"] as? String == "postgres")
+        let body = Repo.root.appendingPathComponent("Tests/Fixtures/goldmane/emitter-body.ndjson").path
+        let before = Int(try run(Self.flowq, ["query", "--db", db, "--count"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        for expected in [7, 0] {
+            let r = ServerTests.object(try server.post("/api/v1/flows/bulk", file: body, headers: ["Content-Type: application/x-ndjson"]).body)
+            #expect(r["stored"] as? Int == expected, "\(r)")
+        }
+        #expect(try server.get("/api/v1/count").body == "{\"count\":\(before + 7)}")
+    }
+
     @Test func reingestIntoDayPartitionsStoresNothingTwice() throws {
         let db = try TestBackend.newDatabase()
         let r = try run(Self.flowq, ["ingest", "--db", db, Repo.sampleLogs("cluster")])
