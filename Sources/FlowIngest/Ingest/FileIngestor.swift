@@ -176,7 +176,7 @@ public final class FileIngestor {
 
     /// The file whose identity was just taken, ready to be read from its start, or `nil` when it is gone. Takes over
     /// `opened`: a plain file is rewound; a compressed stream cannot be, so the file is opened again and used only
-    /// if it is still the same file (and decompressed on a thread of its own, see ``ReadAheadSource``).
+    /// if it is still the same file.
     private func reopenedAtStart(
         _ opened: any ByteSource, _ inode: UInt64, _ device: UInt64, _ compression: Compression, _ path: String
     ) throws -> (any ByteSource)? {
@@ -195,7 +195,7 @@ public final class FileIngestor {
             source.close()
             return nil
         }
-        return ReadAheadSource(source)
+        return source
     }
 
     /// The fingerprint, device and inode of a file, or `nil` when it has no byte yet.
