@@ -49,9 +49,8 @@ struct IngestRoutes {
         let slices = (starts.count + sliceLines - 1) / sliceLines
         let parts = SliceResults(count: slices)
         DispatchQueue.concurrentPerform(iterations: slices) { k in
-            all.withUnsafeBufferPointer { base in
+            all.withUnsafeBufferPointer { base in DecoderPool.shared.with { lineDecoder in
                 let goldmane = GoldmaneFlowDecoder()
-                let lineDecoder = FlowLineDecoder()
                 var records: [FlowRecord] = []
                 var rejects: [Reject] = []
                 for n in (k * sliceLines)..<min((k + 1) * sliceLines, starts.count) {
@@ -68,7 +67,7 @@ struct IngestRoutes {
                     }
                 }
                 parts.set(k, records, rejects)
-            }
+            } }
         }
         let (records, rejects) = parts.joined()
         return (records, Rejects(rejects), Int64(all.isEmpty ? 0 : starts.count))
