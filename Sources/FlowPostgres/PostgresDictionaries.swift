@@ -12,8 +12,8 @@ import FlowStore
 /// connection builds no key at all.
 struct PostgresDictionaries {
     private var ids = GenerationalCache<String, Int64>(limit: 50_000)
-    private var listsByAddress = GenerationalCache<Int, ([String], Int64)>(limit: 20_000)
-    private var domainsByAddress = GenerationalCache<Int, ([String], Int64)>(limit: 20_000)
+    private var listsByAddress = AddressCache<[String]>(limit: 20_000)
+    private var domainsByAddress = AddressCache<[String]>(limit: 20_000)
     let connsByIdentity = ConnCache()
 
     mutating func host(_ name: String, _ s: PostgresSession) throws -> Int64 {
@@ -22,35 +22,23 @@ struct PostgresDictionaries {
 
     /// An ordered list (process arguments), stored as given.
     mutating func list(_ items: [String], _ s: PostgresSession) throws -> Int64 {
-        if let id = Self.cached(items, &listsByAddress) { return id }
+        if let id = listsByAddress.get(items, at: items.storageAddress) { return id }
         let id = try storedList(items, s)
-        Self.remember(items, id, &listsByAddress)
+        listsByAddress.set(items, id, at: items.storageAddress)
         return id
     }
 
     /// A set (`dest_domains`), stored in ``CanonicalOrder``.
     mutating func domains(_ items: [String], _ s: PostgresSession) throws -> Int64 {
-        if let id = Self.cached(items, &domainsByAddress) { return id }
+        if let id = domainsByAddress.get(items, at: items.storageAddress) { return id }
         let id = try storedList(CanonicalOrder.set(items), s)
-        Self.remember(items, id, &domainsByAddress)
+        domainsByAddress.set(items, id, at: items.storageAddress)
         return id
     }
 
     private mutating func storedList(_ items: [String], _ s: PostgresSession) throws -> Int64 {
         let json = JSONText.array(items, numeric: false)
         return try id("string_list", key: json, ["items"], [.text(PostgresStore.clean(json))], s, casts: ["jsonb"])
-    }
-
-    private static func address(_ items: [String]) -> Int { items.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
-
-    private static func cached(_ items: [String], _ cache: inout GenerationalCache<Int, ([String], Int64)>) -> Int64? {
-        guard let (cached, id) = cache.get(address(items)), cached == items else { return nil }
-        return id
-    }
-
-    /// Keeps `items` alive with its id, so that its address is not reused while cached.
-    private static func remember(_ items: [String], _ id: Int64, _ cache: inout GenerationalCache<Int, ([String], Int64)>) {
-        cache.set(address(items), (items, id))
     }
 
     mutating func labels(_ labels: [String], _ s: PostgresSession) throws -> Int64 {

@@ -40,25 +40,19 @@ struct Dictionaries {
     private var traces = GenerationalCache<PolicyLists, Int64>(limit: Dictionaries.defaultLimit / 5)
     private var conns = GenerationalCache<ConnKey, Int64>(limit: Dictionaries.defaultLimit)
 
-    /// Fast paths keyed by the address of an array's storage: the decoder hands out the same array for the
-    /// same bytes, so a hit skips hashing every string. Safe because the cache keeps the array alive (its
-    /// address cannot be reused while cached) and the value is compared before use.
-    private var labelsByAddress = GenerationalCache<Int, ([String], Int64)>(limit: Dictionaries.defaultLimit)
-    private var listsByAddress = GenerationalCache<Int, ([String], Int64)>(limit: Dictionaries.defaultLimit)
-    private var tracesByAddress = GenerationalCache<Int, (PolicyLists, Int64)>(limit: Dictionaries.defaultLimit / 5)
+    /// Fast paths keyed by the address of an array's storage (``AddressCache``): a hit skips hashing every string.
+    private var labelsByAddress = AddressCache<[String]>(limit: Dictionaries.defaultLimit)
+    private var listsByAddress = AddressCache<[String]>(limit: Dictionaries.defaultLimit)
+    private var tracesByAddress = AddressCache<PolicyLists>(limit: Dictionaries.defaultLimit / 5)
     /// Conn ids by the raw identity of a record's connection fields: the fast path of every line.
     let connsByIdentity = ConnCache()
 
-    @inline(__always)
-    static func address(_ a: [String]) -> Int {
-        a.withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) }
-    }
-
+    /// The addresses of a trace's four lists, combined.
     @inline(__always)
     static func address(_ p: PolicyLists) -> Int {
         var h = 0
         for list in [p.all, p.enforced, p.pending, p.transit] {
-            h = h &* 31 &+ (list.map { address($0) } ?? 1)
+            h = h &* 31 &+ (list.map(\.storageAddress) ?? 1)
         }
         return h
     }
@@ -127,15 +121,15 @@ struct Dictionaries {
     /// The id of a list of strings stored as a JSON array in `table.column`: by storage address, by value, then
     /// from (or into) the table.
     private static func list(
-        _ items: [String], _ byAddress: inout GenerationalCache<Int, ([String], Int64)>,
+        _ items: [String], _ byAddress: inout AddressCache<[String]>,
         _ byValue: inout GenerationalCache<[String], Int64>, _ added: inout [[String]], table: String, column: String,
         _ db: Database,
         canonical: ([String]) -> [String]
     ) throws -> Int64 {
-        let addr = address(items)
-        if let (cached, id) = byAddress.get(addr), cached == items { return id }
+        let addr = items.storageAddress
+        if let id = byAddress.get(items, at: addr) { return id }
         if let id = byValue.get(items) {
-            byAddress.set(addr, (items, id))
+            byAddress.set(items, id, at: addr)
             return id
         }
         let id = try findOrInsert(db, table: table, column: column, value: JSONText.array(canonical(items), numeric: false))
@@ -189,9 +183,9 @@ struct Dictionaries {
 
     mutating func trace(_ p: PolicyLists, _ db: Database, _ added: inout Added) throws -> Int64 {
         let addr = Self.address(p)
-        if let (cached, id) = tracesByAddress.get(addr), cached == p { return id }
+        if let id = tracesByAddress.get(p, at: addr) { return id }
         if let id = traces.get(p) {
-            tracesByAddress.set(addr, (p, id))
+            tracesByAddress.set(p, id, at: addr)
             return id
         }
         // Stored in index order: the same hits logged in any order are one trace.
