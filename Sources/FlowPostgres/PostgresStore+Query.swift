@@ -124,7 +124,8 @@ extension PostgresStore: FlowReader {
     /// planner can estimate (behind `f.conn_id IN (SELECT … FROM conn …)` it guessed most of `flow` and scanned all
     /// of it: 10 s for a sorted page at 10M lines).
     func linePredicate(_ p: Filter, first: Int) throws -> PostgresFragment {
-        guard p.isConnectionLevel else { return PostgresCompiler.compile(p, first: first) }
+        // Without a test (no query, or one that matches nothing) there is nothing to look up.
+        guard p.isConnectionLevel, p != .always, p != .never else { return PostgresCompiler.compile(p, first: first) }
         let c = PostgresCompiler.compile(p, overConnections: true)
         let ids = try session.query("SELECT c.id FROM conn c WHERE \(c.sql) LIMIT \(Self.connectionIDsAtMost + 1)", c.bindings)
             .compactMap { $0.int(0) }
