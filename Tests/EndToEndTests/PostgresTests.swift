@@ -55,16 +55,8 @@ struct PostgresTests {
         }
         for _ in nodes { done.wait() }
         let want = "\(perNode * nodes.count)|\(perNode * nodes.count)"
-        let query = "SELECT count(*), count(DISTINCT (extra::jsonb ->> 'node') || ':' || (extra::jsonb ->> 'seq')) FROM flow"
-        var got = ""
-        let deadline = Date().addingTimeInterval(180)
-        while Date() < deadline {
-            got = Self.psql(db, query)
-            if got == want { break }
-            Thread.sleep(forTimeInterval: 0.5)
-        }
-        let tail = ((try? String(contentsOfFile: dir.file("node-b.log"), encoding: .utf8)) ?? "").split(separator: "\n").suffix(12)
-        #expect(got == want, "stored (lines|distinct): \(got)\nnode-b log:\n\(tail.joined(separator: "\n"))")
+        let got = Self.wait(db, Self.linesAndDistinct, want)
+        #expect(got == want, "stored (lines|distinct): \(got)\nnode-b log:\n\(Self.logTail(dir.file("node-b.log")))")
         // Every node's lines are under its own checkpoints, and the readiness report reads them all.
         #expect(Self.psql(db, "SELECT count(DISTINCT node) FROM source_file") == "3")
         #expect(Self.psql(db, "SELECT count(*) FROM host") == "3")
