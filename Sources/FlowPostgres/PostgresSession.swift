@@ -30,13 +30,21 @@ final class PostgresSession: @unchecked Sendable {
     /// Runs an async body from synchronous code and waits for it. The body runs on threads of its own (a task
     /// executor over a dispatch queue), never on the cooperative pool: the waiting caller may be one of its
     /// threads (the collector's loop, a test), and on a small machine the pool has no thread to spare.
-    static func wait<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) throws -> T {
+    ///
+    /// With `connection`, the wait also ends (with ``ConnectionClosed``) when that connection closes: a statement
+    /// written as the connection goes down may otherwise never be answered (seen when the server stopped
+    /// mid-ingest: a collector waited for ever, with no socket left).
+    static func wait<T: Sendable>(
+        on connection: PostgresConnection? = nil, _ body: @escaping @Sendable () async throws -> T
+    ) throws -> T {
         let box = ResultBox<T>()
         let done = DispatchSemaphore(value: 0)
         Task(executorPreference: QueueExecutor.shared) {
-            do { box.result = .success(try await body()) } catch { box.result = .failure(error) }
-            done.signal()
+            let result: Result<T, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            if box.settle(result) { done.signal() }
         }
+        connection?.closeFuture.whenComplete { _ in if box.settle(.failure(ConnectionClosed())) { done.signal() } }
         done.wait()
         return try box.result!.get()
     }
@@ -95,7 +103,9 @@ final class PostgresSession: @unchecked Sendable {
             }
         }
         do {
-            return try c.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger).wait().rows
+            let query = PostgresQuery(unsafeSQL: sql, binds: binds)
+            let logger = self.logger
+            return try Self.wait(on: c) { try await c.query(query, logger: logger).get().rows }
         } catch {
             throw failure(error, c)
         }
@@ -121,7 +131,7 @@ final class PostgresSession: @unchecked Sendable {
         let c = try open()
         let logger = self.logger
         do {
-            try Self.wait {
+            try Self.wait(on: c) {
                 try await c.copyFrom(table: table, columns: columns, logger: logger) { writer in try await writer.write(data) }
             }
         } catch {
@@ -172,8 +182,24 @@ final class QueueExecutor: TaskExecutor, @unchecked Sendable {
     }
 }
 
+/// The first of the results offered to it.
 private final class ResultBox<T>: @unchecked Sendable {
-    var result: Result<T, any Error>?
+    private let lock = NSLock()
+    private(set) var result: Result<T, any Error>?
+
+    /// Keeps `r` unless a result came first; whether it was kept.
+    func settle(_ r: Result<T, any Error>) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        guard result == nil else { return false }
+        result = r
+        return true
+    }
+}
+
+/// The connection closed before the server answered.
+struct ConnectionClosed: Error, CustomStringConvertible {
+    var description: String { "the connection closed before the server answered" }
 }
 
 extension PostgresRandomAccessRow {
