@@ -177,6 +177,12 @@ extension PostgresStore: FlowReader {
         try session.query("SELECT coalesce(max(id), 0) FROM flow").first?.int(0) ?? 0
     }
 
+    /// The server's current snapshot (`xmin:xmax:running xids`): it stays the same while no transaction that
+    /// wrote (on this server) starts or ends, and two equal snapshots see exactly the same rows.
+    public func dataVersion() throws -> String {
+        try session.query("SELECT pg_current_snapshot()::text").first?.text(0) ?? ""
+    }
+
     public func explain(_ p: Filter) -> QueryPlan { Self.plan(p) }
 
     static func plan(_ p: Filter) -> QueryPlan {

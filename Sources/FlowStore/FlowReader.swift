@@ -26,6 +26,10 @@ public protocol FlowReader: AnyObject, Sendable {
     func hourlyHistogram(_ predicate: Filter, buckets: Int64) throws -> Histogram?
     /// The largest line id (for `--follow`).
     func maxID() throws -> Int64
+    /// A value that changes whenever data this reader can see is committed (by any writer, in any process): two
+    /// equal values from the same reader mean it would see the same data then. Cheap (one statement), so a
+    /// server can keep answers until the store changes.
+    func dataVersion() throws -> String
     /// The backend's query for a predicate (SQL and bound values), for `explain`.
     func explain(_ predicate: Filter) -> QueryPlan
     /// Stops the running query of another thread (a timeout).

@@ -212,11 +212,15 @@ struct PostgresTests {
         #expect(ServerTests.object(try server.get("/api/v1/explain?q=dest_port%3E%3D53").body)["backend"] as? String == "postgres")
         let body = Repo.root.appendingPathComponent("Tests/Fixtures/goldmane/emitter-body.ndjson").path
         let before = Int(try run(Self.flowq, ["query", "--db", db, "--count"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        // Kept while nothing is committed (PostgreSQL's snapshot is the version), then given no more.
+        #expect(try server.get("/api/v1/count", header: "X-Flowq-Cache").body == "{\"count\":\(before)}\n")
+        #expect(try server.get("/api/v1/count", header: "X-Flowq-Cache").header == "hit")
         for expected in [7, 0] {
             let r = ServerTests.object(try server.post("/api/v1/flows/bulk", file: body, headers: ["Content-Type: application/x-ndjson"]).body)
             #expect(r["stored"] as? Int == expected, "\(r)")
         }
-        #expect(try server.get("/api/v1/count").body == "{\"count\":\(before + 7)}")
+        let after = try server.get("/api/v1/count", header: "X-Flowq-Cache")
+        #expect(after.body == "{\"count\":\(before + 7)}\n" && after.header == "miss")
     }
 
     @Test func reingestIntoDayPartitionsStoresNothingTwice() throws {

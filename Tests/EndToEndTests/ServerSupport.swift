@@ -41,6 +41,15 @@ final class RunningServer {
         try curl(path, ["-g"] + headers.flatMap { ["-H", $0] }, host: host)
     }
 
+    /// `curl` of a path: the body and the value of one response header (nil when absent).
+    func get(_ path: String, header name: String) throws -> (body: String, header: String?) {
+        let r = try run("/usr/bin/env", ["curl", "-s", "-g", "-m", "30", "-D", "-", "http://127.0.0.1:\(port)\(path)"])
+        let parts = r.stdout.components(separatedBy: "\r\n\r\n")
+        let value = parts[0].components(separatedBy: "\r\n").first { $0.lowercased().hasPrefix(name.lowercased() + ":") }
+            .map { String($0.dropFirst(name.count + 1)).trimmingCharacters(in: .whitespaces) }
+        return (parts.dropFirst().joined(separator: "\r\n\r\n"), value)
+    }
+
     /// POSTs a file.
     func post(_ path: String, file: String, headers: [String] = []) throws -> (body: String, status: Int) {
         try curl(path, ["--data-binary", "@\(file)"] + headers.flatMap { ["-H", $0] })

@@ -135,6 +135,44 @@ struct ServerTests {
         #expect(head.stdout.lowercased().contains("content-type: application/problem+json"))
     }
 
+    /// Answers are kept while the store is unchanged and never given once another process has committed; a question
+    /// about "now" is always computed; `--cache-mb 0` keeps nothing.
+    @Test func answersAreKeptUntilTheStoreChanges() throws {
+        let dir = TempDir()
+        let db = dir.file("s.db")
+        #expect(try run(Self.flowq, ["ingest", Repo.sampleLogs("cluster/ip-10-0-1-20.eu-west-1.compute.internal"), "--db", db]).status == 0)
+        let server = try RunningServer(db: db, in: dir)
+        func cli(_ q: String) throws -> String {
+            "{\"count\":" + (try run(Self.flowq, ["query", q, "--db", db, "--count"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) + "}\n"
+        }
+        let paths = ["/api/v1/count?q=action:allow", "/api/v1/flows?q=dest_port:53&limit=10000", "/api/v1/groups?by=dest_namespace"]
+        var first: [String] = []
+        for path in paths {
+            let a = try server.get(path, header: "X-Flowq-Cache")
+            let b = try server.get(path, header: "X-Flowq-Cache")
+            #expect(a.header == "miss" && b.header == "hit", "\(path)")
+            #expect(a.body == b.body && !a.body.isEmpty, "\(path)")
+            first.append(a.body)
+        }
+        #expect(first[0] == (try cli("action:allow")))
+        // Another process commits: no kept answer is given again.
+        #expect(try run(Self.flowq, ["ingest", Repo.sampleLogs("cluster/ip-10-0-1-30.eu-west-1.compute.internal"), "--db", db]).status == 0)
+        for (k, path) in paths.enumerated() {
+            let a = try server.get(path, header: "X-Flowq-Cache")
+            #expect(a.header == "miss" && a.body != first[k], "\(path)")
+            #expect(try server.get(path, header: "X-Flowq-Cache").header == "hit", "\(path)")
+        }
+        #expect(try server.get(paths[0], header: "X-Flowq-Cache").body == (try cli("action:allow")))
+        // Relative times and date math depend on the moment of the request: computed every time.
+        for path in ["/api/v1/count?since=87600h", "/api/v1/count?q=\(Self.escaped("end_time >= now-10y"))"] {
+            #expect(try server.get(path, header: "X-Flowq-Cache").header == "miss")
+            #expect(try server.get(path, header: "X-Flowq-Cache").header == "miss")
+        }
+        let uncached = try RunningServer(db: db, in: dir, extra: ["--cache-mb", "0"])
+        #expect(try uncached.get(paths[0], header: "X-Flowq-Cache").header == "miss")
+        #expect(try uncached.get(paths[0], header: "X-Flowq-Cache").header == "miss")
+    }
+
     @Test func goldmaneBodyIsStoredOnceAndReported() throws {
         let dir = TempDir()
         let db = dir.file("g.db")

@@ -1,12 +1,20 @@
-/// Goldmane's emitter flows (Calico OSS 3.30+) as the flow-log lines Felix would write.
+/// Goldmane's emitter flows (Calico OSS 3.30+) decoded into the ``FlowRecord`` of the flow-log line Felix would
+/// write.
 ///
 /// A flow is the protobuf `Flow` of `goldmane/proto/api.proto` marshalled by Go's `encoding/json` (keys from the
 /// `json:` tags, `"Key"` capitalised, enums as integers, zero values omitted). It becomes a v2 line as Linseed's
-/// Goldmane handler maps it: `source_name` is the aggregated name, `num_connections_live` is `num_flows`, the
-/// traces become `enforced_policies` and `pending_policies` (`ToString` of each hit; an EndOfTier hit is named by
-/// its trigger). Goldmane has no IPs, no host and no transit trace. Read with ``JSONCursor`` (Foundation's
-/// `JSONDecoder` managed about 7,000 flows/s here).
-public struct GoldmaneFlowDecoder: Sendable {
+/// Goldmane handler maps it: `source_name` and `source_name_aggr` are the aggregated name (`-` when empty),
+/// `num_flows` is `num_connections_live`, absent counters are 0, the traces become `enforced_policies` and
+/// `pending_policies` (`ToString` of each hit; an EndOfTier hit is named by its trigger), labels `{"labels":[…]}`.
+/// Goldmane has no IPs, no host and no transit trace.
+///
+/// The record is built straight from the bytes with ``JSONCursor`` (Foundation's `JSONDecoder` managed about 7,000
+/// flows/s here; writing a Felix line and decoding it again cost 40% of the receiver's time). Like
+/// ``FlowLineDecoder`` it keeps an ``InternPool``, so repeated names, label sets and traces are one object each and
+/// the store's identity caches hit; a decoder is used by one thread at a time.
+public final class GoldmaneFlowDecoder {
+    private let pool = InternPool()
+
     public init() {}
 
     static let endpointTypes: [Int64: String] = [1: "wep", 2: "hep", 3: "ns", 4: "net"]
@@ -19,6 +27,80 @@ public struct GoldmaneFlowDecoder: Sendable {
     static let endOfTier: Int64 = 10
     static let profile: Int64 = 9
 
+    /// The member names this decoder reads, matched on their bytes (no String per member).
+    enum Name: CaseIterable {
+        // Flow
+        case key, sourceLabels, destLabels, startTime, endTime, packetsIn, packetsOut, bytesIn, bytesOut
+        case connectionsStarted, connectionsCompleted, connectionsLive
+        // FlowKey
+        case sourceName, sourceNamespace, sourceType, destName, destNamespace, destType, destPort
+        case destServiceName, destServiceNamespace, destServicePortName, destServicePort, proto, reporter, action
+        case policies, enforcedPolicies, pendingPolicies
+        // PolicyHit
+        case kind, namespace, name, tier, policyIndex, ruleIndex, trigger
+
+        var json: String {
+            switch self {
+            case .key: "Key"
+            case .sourceLabels: "source_labels"
+            case .destLabels: "dest_labels"
+            case .startTime: "start_time"
+            case .endTime: "end_time"
+            case .packetsIn: "packets_in"
+            case .packetsOut: "packets_out"
+            case .bytesIn: "bytes_in"
+            case .bytesOut: "bytes_out"
+            case .connectionsStarted: "num_connections_started"
+            case .connectionsCompleted: "num_connections_completed"
+            case .connectionsLive: "num_connections_live"
+            case .sourceName: "source_name"
+            case .sourceNamespace: "source_namespace"
+            case .sourceType: "source_type"
+            case .destName: "dest_name"
+            case .destNamespace: "dest_namespace"
+            case .destType: "dest_type"
+            case .destPort: "dest_port"
+            case .destServiceName: "dest_service_name"
+            case .destServiceNamespace: "dest_service_namespace"
+            case .destServicePortName: "dest_service_port_name"
+            case .destServicePort: "dest_service_port"
+            case .proto: "proto"
+            case .reporter: "reporter"
+            case .action: "action"
+            case .policies: "policies"
+            case .enforcedPolicies: "enforced_policies"
+            case .pendingPolicies: "pending_policies"
+            case .kind: "kind"
+            case .namespace: "namespace"
+            case .name: "name"
+            case .tier: "tier"
+            case .policyIndex: "policy_index"
+            case .ruleIndex: "rule_index"
+            case .trigger: "trigger"
+            }
+        }
+
+        static let table: [(bytes: [UInt8], name: Name)] = allCases.map { (Array($0.json.utf8), $0) }
+        static let byText: [String: Name] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.json, $0) })
+
+        /// The name whose bytes are `p[0..<n]`.
+        static func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Name? {
+            for entry in table where entry.bytes.count == n {
+                if entry.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p, n) }) == 0 { return entry.name }
+            }
+            return nil
+        }
+    }
+
+    /// What the `Key` object holds, before it is checked and mapped.
+    struct Key {
+        var sourceName: String?, sourceNamespace: String?, destName: String?, destNamespace: String?
+        var destServiceName: String?, destServiceNamespace: String?, destServicePortName: String?, proto: String?
+        var sourceType: Int64?, destType: Int64?, destPort: Int64?, destServicePort: Int64?
+        var reporter: Int64?, action: Int64?
+        var policies: PolicyLists?
+    }
+
     final class Hit {
         var kind: Int64 = 0
         var namespace = ""
@@ -30,106 +112,173 @@ public struct GoldmaneFlowDecoder: Sendable {
         var trigger: Hit?
     }
 
-    struct Key {
-        var text: [String: String] = [:]
-        var ints: [String: Int64] = [:]
-        var enforced: [Hit] = []
-        var pending: [Hit] = []
-    }
-
-    /// The flow-log line of one Goldmane flow.
-    public func felixLine(_ bytes: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> String {
+    /// The record of one Goldmane flow (one line of the emitter's body, without its newline).
+    public func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> FlowRecord {
         var c = JSONCursor(bytes)
         c.skipWhitespace()
         guard c.peek() == UInt8(ascii: "{") else { throw c.fail("a Goldmane flow is a JSON object", code: .notAnObject) }
+        var r = FlowRecord()
         var key: Key?
-        var ints: [String: Int64] = [:]
-        var labels: [String: [String]] = [:]
-        try c.forEachMember { name, c throws(DecodeError) in
+        var sourceLabels: [String] = [], destLabels: [String] = []
+        try forEachMember(&c) { name, c throws(DecodeError) in
             switch name {
-            case "Key": key = try Self.key(&c)
-            case "source_labels", "dest_labels": labels[name] = try Self.strings(&c)
-            case "start_time", "end_time", "packets_in", "packets_out", "bytes_in", "bytes_out", "num_connections_started",
-                "num_connections_completed", "num_connections_live":
-                if try !c.consumeNull() { ints[name] = try c.readInt() }
+            case .key: key = try self.key(&c)
+            case .sourceLabels: sourceLabels = try labels(&c)
+            case .destLabels: destLabels = try labels(&c)
+            case .startTime: try int(&c, into: &r, .startTime)
+            case .endTime: try int(&c, into: &r, .endTime)
+            case .packetsIn: try int(&c, into: &r, .packetsIn)
+            case .packetsOut: try int(&c, into: &r, .packetsOut)
+            case .bytesIn: try int(&c, into: &r, .bytesIn)
+            case .bytesOut: try int(&c, into: &r, .bytesOut)
+            case .connectionsStarted: try int(&c, into: &r, .numFlowsStarted)
+            case .connectionsCompleted: try int(&c, into: &r, .numFlowsCompleted)
+            case .connectionsLive: try int(&c, into: &r, .numFlows)
             default: _ = try c.skipValue()
             }
         }
         c.skipWhitespace()
         guard c.atEnd else { throw c.fail("text after the flow") }
         guard let key else { throw DecodeError(.invalidFlow, "no \"Key\"", at: 0) }
-        guard let start = ints["start_time"], let end = ints["end_time"] else {
+        guard r[.startTime] != nil, r[.endTime] != nil else {
             throw DecodeError(.invalidFlow, "no start_time or end_time", at: 0)
         }
-        var o = "{\"start_time\":\(start),\"end_time\":\(end)"
-        func text(_ name: String, _ value: String?) { o += ",\"\(name)\":" + JSONText.string(value.flatMap { $0.isEmpty ? nil : $0 } ?? "-") }
-        func number(_ name: String, _ value: Int64?) { o += ",\"\(name)\":\(value ?? 0)" }
-        func labelList(_ name: String) { o += ",\"\(name)\":{\"labels\":" + JSONText.array(labels[name] ?? [], numeric: false) + "}" }
-        func named(_ table: [Int64: String], _ field: String) throws(DecodeError) -> String {
-            guard let v = key.ints[field], let name = table[v] else {
-                throw DecodeError(.invalidFlow, "\(field) \(key.ints[field].map(String.init) ?? "missing") is not known", at: 0)
+        func text(_ value: String?) -> String { value.flatMap { $0.isEmpty ? nil : $0 } ?? "-" }
+        func named(_ table: [Int64: String], _ value: Int64?, _ field: Name) throws(DecodeError) -> String {
+            guard let value, let name = table[value] else {
+                throw DecodeError(.invalidFlow, "\(field.json) \(value.map(String.init) ?? "missing") is not known", at: 0)
             }
             return name
         }
-        text("source_name", key.text["source_name"])
-        text("source_name_aggr", key.text["source_name"])
-        text("source_namespace", key.text["source_namespace"])
-        text("source_type", try named(Self.endpointTypes, "source_type"))
-        labelList("source_labels")
-        text("dest_name", key.text["dest_name"])
-        text("dest_name_aggr", key.text["dest_name"])
-        text("dest_namespace", key.text["dest_namespace"])
-        text("dest_type", try named(Self.endpointTypes, "dest_type"))
-        labelList("dest_labels")
-        o += ",\"dest_port\":" + (key.ints["dest_port"].map(String.init) ?? "null")
-        text("dest_service_name", key.text["dest_service_name"])
-        text("dest_service_namespace", key.text["dest_service_namespace"])
-        text("dest_service_port", key.text["dest_service_port_name"])
-        o += ",\"dest_service_port_num\":" + (key.ints["dest_service_port"].map(String.init) ?? "null")
-        text("proto", key.text["proto"])
-        text("action", try named(Self.actions, "action"))
-        text("reporter", try named(Self.reporters, "reporter"))
-        o += ",\"policies\":{\"enforced_policies\":" + (try Self.trace(key.enforced))
-        o += ",\"pending_policies\":" + (try Self.trace(key.pending)) + "}"
-        number("packets_in", ints["packets_in"])
-        number("packets_out", ints["packets_out"])
-        number("bytes_in", ints["bytes_in"])
-        number("bytes_out", ints["bytes_out"])
-        number("num_flows", ints["num_connections_live"])
-        number("num_flows_started", ints["num_connections_started"])
-        number("num_flows_completed", ints["num_connections_completed"])
-        return o + "}"
+        r[.sourceName] = text(key.sourceName)
+        r[.sourceNameAggr] = r[.sourceName]
+        r[.sourceNamespace] = text(key.sourceNamespace)
+        r[.sourceType] = try named(Self.endpointTypes, key.sourceType, .sourceType)
+        r.sourceLabels = sourceLabels
+        r[.destName] = text(key.destName)
+        r[.destNameAggr] = r[.destName]
+        r[.destNamespace] = text(key.destNamespace)
+        r[.destType] = try named(Self.endpointTypes, key.destType, .destType)
+        r.destLabels = destLabels
+        r[.destPort] = key.destPort
+        r[.destServiceName] = text(key.destServiceName)
+        r[.destServiceNamespace] = text(key.destServiceNamespace)
+        r[.destServicePort] = text(key.destServicePortName)
+        r[.destServicePortNum] = key.destServicePort
+        r[.proto] = text(key.proto)
+        r[.action] = try named(Self.actions, key.action, .action)
+        r[.reporter] = try named(Self.reporters, key.reporter, .reporter)
+        r.policies = key.policies ?? pool.shared(PolicyLists(enforced: [], pending: []))
+        for k in [IntKey.packetsIn, .packetsOut, .bytesIn, .bytesOut, .numFlows, .numFlowsStarted, .numFlowsCompleted]
+        where r[k] == nil {
+            r[k] = 0
+        }
+        return r
     }
 
-    static func strings(_ c: inout JSONCursor) throws(DecodeError) -> [String] {
-        var out: [String] = []
-        if try c.consumeNull() { return out }
-        try c.forEachElement { c throws(DecodeError) in out.append(try c.readString()) }
-        return out
+    /// Calls `body` with each member's name (nil for names this decoder does not read), the cursor at its value.
+    private func forEachMember(_ c: inout JSONCursor, _ body: (Name?, inout JSONCursor) throws(DecodeError) -> Void)
+        throws(DecodeError)
+    {
+        try c.expect(UInt8(ascii: "{"), "'{'")
+        c.skipWhitespace()
+        if c.peek() == UInt8(ascii: "}") { c.pos += 1; return }
+        while true {
+            let (s, e, plain) = try c.scanString()
+            let name = plain ? Name.lookup(c.base + s, e - s) : Name.byText[try c.decodeString(from: s, to: e)]
+            try c.expect(UInt8(ascii: ":"), "':'")
+            try body(name, &c)
+            c.skipWhitespace()
+            if c.peek() == UInt8(ascii: ",") { c.pos += 1; continue }
+            try c.expect(UInt8(ascii: "}"), "',' or '}'")
+            return
+        }
     }
 
-    static func key(_ c: inout JSONCursor) throws(DecodeError) -> Key {
+    /// An integer member; `null` leaves what an earlier duplicate set.
+    private func int(_ c: inout JSONCursor, into r: inout FlowRecord, _ k: IntKey) throws(DecodeError) {
+        if try !c.consumeNull() { r[k] = try c.readInt() }
+    }
+
+    /// A string, interned when it has no escapes.
+    private func string(_ c: inout JSONCursor) throws(DecodeError) -> String {
+        let (s, e, plain) = try c.scanString()
+        if plain { return pool.string(c.base + s, e - s) }
+        return try c.decodeString(from: s, to: e)
+    }
+
+    private func optionalString(_ c: inout JSONCursor, _ old: String?) throws(DecodeError) -> String? {
+        try c.consumeNull() ? old : try string(&c)
+    }
+
+    private func optionalInt(_ c: inout JSONCursor, _ old: Int64?) throws(DecodeError) -> Int64? {
+        try c.consumeNull() ? old : try c.readInt()
+    }
+
+    /// A label list (`null` is none), in ``CanonicalOrder``, one object per set.
+    private func labels(_ c: inout JSONCursor) throws(DecodeError) -> [String] {
+        c.skipWhitespace()
+        let start = c.pos
+        let range = try c.skipValue()
+        let cursor = c
+        return try pool.list(c.base + start, range.count) { () throws(DecodeError) in
+            var inner = cursor
+            inner.pos = start
+            var out: [String] = []
+            if try inner.consumeNull() { return out }
+            try inner.forEachElement { c throws(DecodeError) in out.append(try string(&c)) }
+            return pool.shared(CanonicalOrder.set(out))
+        } ?? []
+    }
+
+    private func key(_ c: inout JSONCursor) throws(DecodeError) -> Key {
         var key = Key()
-        try c.forEachMember { name, c throws(DecodeError) in
+        try forEachMember(&c) { name, c throws(DecodeError) in
             switch name {
-            case "source_name", "source_namespace", "dest_name", "dest_namespace", "dest_service_name",
-                "dest_service_namespace", "dest_service_port_name", "proto":
-                if try !c.consumeNull() { key.text[name] = try c.readString() }
-            case "source_type", "dest_type", "dest_port", "dest_service_port", "reporter", "action":
-                if try !c.consumeNull() { key.ints[name] = try c.readInt() }
-            case "policies":
-                if try c.consumeNull() { return }
-                try c.forEachMember { list, c throws(DecodeError) in
-                    switch list {
-                    case "enforced_policies": key.enforced = try hits(&c)
-                    case "pending_policies": key.pending = try hits(&c)
-                    default: _ = try c.skipValue()
-                    }
-                }
+            case .sourceName: key.sourceName = try optionalString(&c, key.sourceName)
+            case .sourceNamespace: key.sourceNamespace = try optionalString(&c, key.sourceNamespace)
+            case .destName: key.destName = try optionalString(&c, key.destName)
+            case .destNamespace: key.destNamespace = try optionalString(&c, key.destNamespace)
+            case .destServiceName: key.destServiceName = try optionalString(&c, key.destServiceName)
+            case .destServiceNamespace: key.destServiceNamespace = try optionalString(&c, key.destServiceNamespace)
+            case .destServicePortName: key.destServicePortName = try optionalString(&c, key.destServicePortName)
+            case .proto: key.proto = try optionalString(&c, key.proto)
+            case .sourceType: key.sourceType = try optionalInt(&c, key.sourceType)
+            case .destType: key.destType = try optionalInt(&c, key.destType)
+            case .destPort: key.destPort = try optionalInt(&c, key.destPort)
+            case .destServicePort: key.destServicePort = try optionalInt(&c, key.destServicePort)
+            case .reporter: key.reporter = try optionalInt(&c, key.reporter)
+            case .action: key.action = try optionalInt(&c, key.action)
+            case .policies: key.policies = try policies(&c)
             default: _ = try c.skipValue()
             }
         }
         return key
+    }
+
+    /// The `policies` object as the two traces (each `[]` when absent), in ``CanonicalOrder``, one object per
+    /// trace: the same bytes are mapped once.
+    private func policies(_ c: inout JSONCursor) throws(DecodeError) -> PolicyLists? {
+        c.skipWhitespace()
+        let start = c.pos
+        let range = try c.skipValue()
+        let cursor = c
+        return try pool.policyLists(c.base + start, range.count) { () throws(DecodeError) in
+            var inner = cursor
+            inner.pos = start
+            var enforced: [Hit] = [], pending: [Hit] = []
+            if try !inner.consumeNull() {
+                try forEachMember(&inner) { list, c throws(DecodeError) in
+                    switch list {
+                    case .enforcedPolicies: enforced = try Self.hits(&c)
+                    case .pendingPolicies: pending = try Self.hits(&c)
+                    default: _ = try c.skipValue()
+                    }
+                }
+            }
+            let lists = PolicyLists(enforced: try enforced.map(Self.string), pending: try pending.map(Self.string))
+            return pool.shared(lists.canonical)
+        }
     }
 
     static func hits(_ c: inout JSONCursor) throws(DecodeError) -> [Hit] {
@@ -156,12 +305,6 @@ public struct GoldmaneFlowDecoder: Sendable {
             }
         }
         return h
-    }
-
-    static func trace(_ hits: [Hit]) throws(DecodeError) -> String {
-        var items: [String] = []
-        for h in hits { items.append(try string(h)) }
-        return JSONText.array(items, numeric: false)
     }
 
     /// `ToString` of a hit: `<policy index>|<tier>|<kind>:[<ns>/]<name>|<action>|<rule index>`.

@@ -182,6 +182,11 @@ extension SQLiteStore: FlowReader {
         try read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM flow") ?? 0 }
     }
 
+    /// SQLite's `PRAGMA data_version`: it changes when another connection (this process's or another's) commits.
+    public func dataVersion() throws -> String {
+        try read { db in String(try Int64.fetchOne(db, sql: "PRAGMA data_version") ?? 0) }
+    }
+
     static func text(_ v: SQLValue) -> String? {
         switch v {
         case .null: return nil

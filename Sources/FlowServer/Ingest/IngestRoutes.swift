@@ -49,8 +49,7 @@ struct IngestRoutes {
         let slices = (starts.count + sliceLines - 1) / sliceLines
         let parts = SliceResults(count: slices)
         DispatchQueue.concurrentPerform(iterations: slices) { k in
-            all.withUnsafeBufferPointer { base in DecoderPool.shared.with { lineDecoder in
-                let goldmane = GoldmaneFlowDecoder()
+            all.withUnsafeBufferPointer { base in Decoders.goldmane.with { goldmane in
                 var records: [FlowRecord] = []
                 var rejects: [Reject] = []
                 for n in (k * sliceLines)..<min((k + 1) * sliceLines, starts.count) {
@@ -59,7 +58,7 @@ struct IngestRoutes {
                     let line = UnsafeBufferPointer(rebasing: base[start..<max(start, end)])
                     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                     do throws(DecodeError) {
-                        records.append(try lineDecoder.decode(try goldmane.felixLine(line)))
+                        records.append(try goldmane.decode(line))
                     } catch {
                         rejects.append(Reject(
                             path: source, line: Int64(n + 1), offset: Int64(start), code: "goldmane.\(error.code.rawValue)",

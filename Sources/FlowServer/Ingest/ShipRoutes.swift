@@ -37,7 +37,7 @@ struct ShipRoutes {
 
     /// The batch's lines decoded; an agent sends only lines it decoded itself, so one that fails is a bad batch.
     static func records(_ body: [UInt8], _ ranges: [Range<Int>]) throws -> [FlowRecord] {
-        try DecoderPool.shared.with { decoder in try records(body, ranges, decoder) }
+        try Decoders.lines.with { decoder in try records(body, ranges, decoder) }
     }
 
     private static func records(_ body: [UInt8], _ ranges: [Range<Int>], _ decoder: FlowLineDecoder) throws -> [FlowRecord] {

@@ -6,6 +6,8 @@ import Hummingbird
 struct SearchParameters {
     var search: FlowSearch
     var parameters: [String: String]
+    /// The request's path (the endpoint).
+    let path: String
     /// "now" for the whole request (relative times and date math), in milliseconds: every predicate of one request
     /// sees the same instant.
     let nowMillis = Int64(Date().timeIntervalSince1970 * 1000)
@@ -18,6 +20,7 @@ struct SearchParameters {
             parameters[key] = value.removingPercentEncoding ?? value
         }
         self.parameters = parameters
+        path = request.uri.path
         var syntax = QuerySyntax.kql
         if let s = parameters["syntax"] {
             guard let parsed = QuerySyntax(rawValue: s.lowercased()) else {

@@ -17,6 +17,8 @@ public struct ServerConfiguration: Sendable {
     public var queryTimeout: Duration = .seconds(30)
     /// An idle connection is closed after this long (a client that never sends its request included).
     public var idleTimeout: Duration = .seconds(30)
+    /// Bytes of answers kept until the store changes (see `AnswerCache`); 0 keeps none.
+    public var answerCacheBytes = 64 << 20
 
     public init(store: any StoreBackend, listen: ListenAddress, tokens: TokenTable? = nil) {
         self.store = store

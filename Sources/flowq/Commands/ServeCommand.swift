@@ -52,6 +52,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Largest request body in bytes.")
     var maxBodyBytes: Int = 64 << 20
 
+    @Option(help: "Keep answers (pages of up to 10,000 rows, counts, groups) until the store changes, up to this many MiB; 0 keeps none.")
+    var cacheMb: Int = 64
+
     @Option(help: "Log level.")
     var logLevel: Logger.Level = .info
 
@@ -61,6 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
         guard idleTimeout.seconds >= 1 else { throw ValidationError("--idle-timeout must be at least 1s") }
         guard (tlsCert == nil) == (tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
         guard clientCa == nil || tlsCert != nil else { throw ValidationError("--client-ca needs --tls-cert and --tls-key") }
+        guard (0...65536).contains(cacheMb) else { throw ValidationError("--cache-mb must be between 0 and 65536") }
         guard (1024...(1 << 30)).contains(maxBodyBytes) else { throw ValidationError("--max-body-bytes must be between 1024 and 1073741824") }
     }
 
@@ -74,6 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
         config.queryTimeout = .seconds(queryTimeout.seconds)
         config.maxBodyBytes = maxBodyBytes
         config.idleTimeout = .seconds(idleTimeout.seconds)
+        config.answerCacheBytes = cacheMb << 20
         if let tlsCert, let tlsKey { config.tls = TLSFiles(certificateChain: tlsCert, privateKey: tlsKey, clientCA: clientCa) }
         if config.tokens == nil && clientCa == nil {
             logger.notice("no --token-file: only clients on this machine (loopback) are answered")
