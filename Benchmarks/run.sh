@@ -234,6 +234,13 @@ serve() {
         echo "wrk -t2 -c64 -d15s $path"
         wrk -t2 -c64 -d15s --latency "http://127.0.0.1:$port$path" | grep -E 'Latency|50%|99%|Requests/sec|Non-2xx|Socket errors|requests in'
     done
+    # The same page with the answer cache off (every request runs the query).
+    "$flowq" serve --db "$dir/10m.db" --listen 127.0.0.1:0 --max-queries 8 --cache-mb 0 >"$dir/serve-nocache.log" 2>&1 &
+    local nocache=$!
+    local port2; port2=$(served_port "$dir/serve-nocache.log")
+    echo "wrk -t2 -c64 -d15s /api/v1/flows?q=...&limit=1000 (--cache-mb 0)"
+    wrk -t2 -c64 -d15s --latency "http://127.0.0.1:$port2/api/v1/flows?q=$(enc "$sel")&limit=1000" | grep -E 'Latency|50%|99%|Requests/sec|Non-2xx|Socket errors|requests in'
+    kill $nocache; wait $nocache || true
     echo "/healthz with 200 idle connections (median, max ms): $(python3 Benchmarks/serve_load.py idle-health "$port" 200)"
     curl -s -o /dev/null "http://127.0.0.1:$port/api/v1/flows?q=$(enc '*zz-no-such-text*')&limit=0" &
     local slow=$!

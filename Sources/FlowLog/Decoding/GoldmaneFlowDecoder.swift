@@ -217,18 +217,23 @@ public final class GoldmaneFlowDecoder {
 
     /// A label list (`null` is none), in ``CanonicalOrder``, one object per set.
     private func labels(_ c: inout JSONCursor) throws(DecodeError) -> [String] {
-        c.skipWhitespace()
-        let start = c.pos
-        let range = try c.skipValue()
-        let cursor = c
-        return try pool.list(c.base + start, range.count) { () throws(DecodeError) in
-            var inner = cursor
-            inner.pos = start
+        let (bytes, count, start) = try Self.skip(&c)
+        return try pool.list(bytes, count) { () throws(DecodeError) in
+            var inner = start
             var out: [String] = []
             if try inner.consumeNull() { return out }
             try inner.forEachElement { c throws(DecodeError) in out.append(try string(&c)) }
             return pool.shared(CanonicalOrder.set(out))
         } ?? []
+    }
+
+    /// Skips (and validates) the value at the cursor: its bytes, and a cursor at its start to read it from when
+    /// the intern pool has not seen those bytes before.
+    private static func skip(_ c: inout JSONCursor) throws(DecodeError) -> (UnsafePointer<UInt8>, Int, JSONCursor) {
+        c.skipWhitespace()
+        let start = c
+        let range = try c.skipValue()
+        return (c.base + range.lowerBound, range.count, start)
     }
 
     private func key(_ c: inout JSONCursor) throws(DecodeError) -> Key {
@@ -259,13 +264,9 @@ public final class GoldmaneFlowDecoder {
     /// The `policies` object as the two traces (each `[]` when absent), in ``CanonicalOrder``, one object per
     /// trace: the same bytes are mapped once.
     private func policies(_ c: inout JSONCursor) throws(DecodeError) -> PolicyLists? {
-        c.skipWhitespace()
-        let start = c.pos
-        let range = try c.skipValue()
-        let cursor = c
-        return try pool.policyLists(c.base + start, range.count) { () throws(DecodeError) in
-            var inner = cursor
-            inner.pos = start
+        let (bytes, count, start) = try Self.skip(&c)
+        return try pool.policyLists(bytes, count) { () throws(DecodeError) in
+            var inner = start
             var enforced: [Hit] = [], pending: [Hit] = []
             if try !inner.consumeNull() {
                 try forEachMember(&inner) { list, c throws(DecodeError) in
