@@ -61,13 +61,19 @@ actor AnswerCache {
         return Outcome(answer: answer, hit: false)
     }
 
+    private static func size(_ key: String, _ e: Entry) -> Int { e.answer.body.readableBytes + key.utf8.count }
+
     private func keep(_ key: String, _ entry: Entry) {
-        let size = entry.answer.body.readableBytes + key.utf8.count
+        let size = Self.size(key, entry)
         guard size <= budget / 8 else { return }  // one huge answer must not push out all the others
-        if let old = entries.removeValue(forKey: key) { bytes -= old.answer.body.readableBytes + key.utf8.count }
-        while bytes + size > budget, let oldest = entries.min(by: { $0.value.used < $1.value.used }) {
-            entries[oldest.key] = nil
-            bytes -= oldest.value.answer.body.readableBytes + oldest.key.utf8.count
+        if let old = entries.removeValue(forKey: key) { bytes -= Self.size(key, old) }
+        if bytes + size > budget {
+            // The least recently used go, a quarter of the budget at once: one sort per many answers kept, not a
+            // scan of every entry per answer once the cache is full.
+            for (k, e) in entries.sorted(by: { $0.value.used < $1.value.used }) where bytes + size > budget * 3 / 4 {
+                entries[k] = nil
+                bytes -= Self.size(k, e)
+            }
         }
         clock += 1
         var e = entry

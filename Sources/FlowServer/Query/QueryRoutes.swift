@@ -41,7 +41,7 @@ struct QueryRoutes {
         }
         // A page that fits the cache is written whole (and kept); a larger one is streamed in chunks.
         if limit != 0 && limit <= Self.cachedRows {
-            return try await cached(p, predicate) {
+            return try await cached(p, node, predicate) {
                 let rows = try await rows()
                 var bytes: [UInt8] = []
                 Self.write(rows, 0..<rows.count, ndjson: ndjson, fields: shown, to: &bytes)
@@ -86,10 +86,10 @@ struct QueryRoutes {
 
     /// The answer from the cache when the store has not changed since it was computed (`X-Flowq-Cache: hit`), else
     /// computed. A predicate that depends on the time of the request (relative times, date math) is always computed.
-    func cached(_ p: SearchParameters, _ predicate: Filter, compute: @escaping @Sendable () async throws -> AnswerCache.Answer)
-        async throws -> Response
-    {
-        let later = try p.search.predicate(try p.search.parse(), now: p.nowMillis + 2 * 366 * 86_400_000)
+    func cached(
+        _ p: SearchParameters, _ node: QueryNode, _ predicate: Filter, compute: @escaping @Sendable () async throws -> AnswerCache.Answer
+    ) async throws -> Response {
+        let later = try p.search.predicate(node, now: p.nowMillis + 2 * 366 * 86_400_000)
         let outcome: AnswerCache.Outcome
         if later == predicate {
             outcome = try await cache.answer(Self.key(p), compute: compute)
@@ -113,7 +113,7 @@ struct QueryRoutes {
         let node = try p.search.parse()
         let predicate = try p.search.predicate(node, now: p.nowMillis)
         let readers = readers
-        return try await cached(p, predicate) {
+        return try await cached(p, node, predicate) {
             let n = try await readers.run { store in try store.count(predicate) }
             return AnswerCache.Answer(contentType: "application/json", body: ByteBuffer(string: "{\"count\":\(n)}\n"))
         }
@@ -129,7 +129,7 @@ struct QueryRoutes {
         let limit = try p.integer("limit", 0...Self.maxLimit, fallback: 100)
         let predicate = try p.search.predicate(node, now: p.nowMillis)
         let readers = readers
-        return try await cached(p, predicate) {
+        return try await cached(p, node, predicate) {
             let rows = try await readers.run { store in try store.groups(predicate, by: by, limit: limit == 0 ? nil : limit) }
             let fields = JSONText.array(by.map(\.name), numeric: false)
             let text = "{\"by\":\(fields),\"groups\":[" + rows.map { $0.jsonObject(by: by) }.joined(separator: ",\n") + "]}\n"
