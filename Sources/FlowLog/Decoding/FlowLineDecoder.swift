@@ -33,7 +33,7 @@ public struct FlowLineDecoder {
                 try c.expect(UInt8(ascii: ":"), "':' after a key")
                 // Escape-free keys are matched on their bytes; only keys with escapes are decoded first.
                 let key = plain ? nil : try c.decodeString(from: ks, to: ke)
-                if let slot = key.map({ KeyTable.shared.slots[$0] }) ?? KeyTable.shared.lookup(c.base + ks, ke - ks) {
+                if let slot = key.map({ Self.keys.byText[$0] }) ?? Self.keys.lookup(c.base + ks, ke - ks) {
                     try read(slot, &c, into: &record)
                 } else {
                     let name = key ?? String(decoding: UnsafeBufferPointer(start: c.base + ks, count: ke - ks), as: UTF8.self)
@@ -81,7 +81,7 @@ public struct FlowLineDecoder {
         try decode(Array(line.utf8))
     }
 
-    private func read(_ slot: KeyTable.Slot, _ c: inout JSONCursor, into record: inout FlowRecord) throws(DecodeError) {
+    private func read(_ slot: Slot, _ c: inout JSONCursor, into record: inout FlowRecord) throws(DecodeError) {
         switch slot {
         case .text(let k):
             if try c.consumeNull() { record.texts[k.rawValue] = nil; return }
@@ -196,65 +196,19 @@ public struct FlowLineDecoder {
     }
 }
 
-/// Maps JSON keys to record slots without allocating a String or hashing with SipHash: ~60 lookups a line,
-/// so an open-addressing table indexed by length and two bytes, then one `memcmp`. The table and the key
-/// bytes live in memory allocated once for the process (no array retains or bounds checks on the hot path).
-final class KeyTable: Sendable {
+extension FlowLineDecoder {
+    /// Where each key of a line goes in the record.
     enum Slot: Sendable {
         case text(TextKey), int(IntKey), list(ListKey), sourceLabels, destLabels, policies
     }
 
-    private struct Entry {
-        var offset: Int32
-        var length: Int32  // 0: empty
-        var slot: Slot
-    }
-
-    static let shared = KeyTable()
-
-    let slots: [String: Slot]
-    nonisolated(unsafe) private let table: UnsafeMutablePointer<Entry>
-    nonisolated(unsafe) private let keyBytes: UnsafeMutablePointer<UInt8>
-    private static let size = 512
-
-    private init() {
-        var s: [String: Slot] = [:]
-        for k in TextKey.allCases { s[k.jsonKey] = .text(k) }
-        for k in IntKey.allCases { s[k.jsonKey] = .int(k) }
-        for k in ListKey.allCases { s[k.jsonKey] = .list(k) }
-        s["source_labels"] = .sourceLabels
-        s["dest_labels"] = .destLabels
-        s["policies"] = .policies
-        slots = s
-        let total = s.keys.reduce(0) { $0 + $1.utf8.count }
-        keyBytes = .allocate(capacity: total)
-        table = .allocate(capacity: KeyTable.size)
-        table.initialize(repeating: Entry(offset: 0, length: 0, slot: .policies), count: KeyTable.size)
-        var offset = 0
-        for (key, slot) in s.sorted(by: { $0.key < $1.key }) {
-            let bytes = Array(key.utf8)
-            for (i, b) in bytes.enumerated() { keyBytes[offset + i] = b }
-            var i = KeyTable.index(bytes.count, bytes[bytes.count / 2], bytes[bytes.count - 1])
-            while table[i].length != 0 { i = (i + 1) & (KeyTable.size - 1) }
-            table[i] = Entry(offset: Int32(offset), length: Int32(bytes.count), slot: slot)
-            offset += bytes.count
-        }
-    }
-
-    @inline(__always)
-    private static func index(_ n: Int, _ mid: UInt8, _ last: UInt8) -> Int {
-        (n &* 37 &+ Int(mid) &* 11 &+ Int(last)) & (size - 1)
-    }
-
-    @inline(__always)
-    func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Slot? {
-        guard n > 0 else { return nil }
-        var i = KeyTable.index(n, p[n / 2], p[n - 1])
-        while true {
-            let e = table[i]
-            if e.length == 0 { return nil }
-            if Int(e.length) == n && memcmp(keyBytes + Int(e.offset), p, n) == 0 { return e.slot }
-            i = (i &+ 1) & (KeyTable.size - 1)
-        }
-    }
+    /// The record slot of every known key.
+    static let keys: ByteKeyTable<Slot> = {
+        var s: [(String, Slot)] = []
+        for k in TextKey.allCases { s.append((k.jsonKey, .text(k))) }
+        for k in IntKey.allCases { s.append((k.jsonKey, .int(k))) }
+        for k in ListKey.allCases { s.append((k.jsonKey, .list(k))) }
+        s += [("source_labels", .sourceLabels), ("dest_labels", .destLabels), ("policies", .policies)]
+        return ByteKeyTable(s)
+    }()
 }

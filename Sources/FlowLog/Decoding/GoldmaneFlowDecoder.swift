@@ -80,16 +80,7 @@ public final class GoldmaneFlowDecoder {
             }
         }
 
-        static let table: [(bytes: [UInt8], name: Name)] = allCases.map { (Array($0.json.utf8), $0) }
-        static let byText: [String: Name] = Dictionary(uniqueKeysWithValues: allCases.map { ($0.json, $0) })
-
-        /// The name whose bytes are `p[0..<n]`.
-        static func lookup(_ p: UnsafePointer<UInt8>, _ n: Int) -> Name? {
-            for entry in table where entry.bytes.count == n {
-                if entry.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, p, n) }) == 0 { return entry.name }
-            }
-            return nil
-        }
+        static let table = ByteKeyTable(allCases.map { ($0.json, $0) })
     }
 
     /// What the `Key` object holds, before it is checked and mapped.
@@ -120,7 +111,7 @@ public final class GoldmaneFlowDecoder {
         var r = FlowRecord()
         var key: Key?
         var sourceLabels: [String] = [], destLabels: [String] = []
-        try forEachMember(&c) { name, c throws(DecodeError) in
+        try Self.forEachMember(&c) { name, c throws(DecodeError) in
             switch name {
             case .key: key = try self.key(&c)
             case .sourceLabels: sourceLabels = try labels(&c)
@@ -177,7 +168,7 @@ public final class GoldmaneFlowDecoder {
     }
 
     /// Calls `body` with each member's name (nil for names this decoder does not read), the cursor at its value.
-    private func forEachMember(_ c: inout JSONCursor, _ body: (Name?, inout JSONCursor) throws(DecodeError) -> Void)
+    private static func forEachMember(_ c: inout JSONCursor, _ body: (Name?, inout JSONCursor) throws(DecodeError) -> Void)
         throws(DecodeError)
     {
         try c.expect(UInt8(ascii: "{"), "'{'")
@@ -185,7 +176,7 @@ public final class GoldmaneFlowDecoder {
         if c.peek() == UInt8(ascii: "}") { c.pos += 1; return }
         while true {
             let (s, e, plain) = try c.scanString()
-            let name = plain ? Name.lookup(c.base + s, e - s) : Name.byText[try c.decodeString(from: s, to: e)]
+            let name = plain ? Name.table.lookup(c.base + s, e - s) : Name.table.byText[try c.decodeString(from: s, to: e)]
             try c.expect(UInt8(ascii: ":"), "':'")
             try body(name, &c)
             c.skipWhitespace()
@@ -238,7 +229,7 @@ public final class GoldmaneFlowDecoder {
 
     private func key(_ c: inout JSONCursor) throws(DecodeError) -> Key {
         var key = Key()
-        try forEachMember(&c) { name, c throws(DecodeError) in
+        try Self.forEachMember(&c) { name, c throws(DecodeError) in
             switch name {
             case .sourceName: key.sourceName = try optionalString(&c, key.sourceName)
             case .sourceNamespace: key.sourceNamespace = try optionalString(&c, key.sourceNamespace)
@@ -269,7 +260,7 @@ public final class GoldmaneFlowDecoder {
             var inner = start
             var enforced: [Hit] = [], pending: [Hit] = []
             if try !inner.consumeNull() {
-                try forEachMember(&inner) { list, c throws(DecodeError) in
+                try Self.forEachMember(&inner) { list, c throws(DecodeError) in
                     switch list {
                     case .enforcedPolicies: enforced = try Self.hits(&c)
                     case .pendingPolicies: pending = try Self.hits(&c)
@@ -292,16 +283,16 @@ public final class GoldmaneFlowDecoder {
     static func hit(_ c: inout JSONCursor, depth: Int) throws(DecodeError) -> Hit {
         guard depth < 4 else { throw c.fail("policy hit triggers nested too deep", code: .invalidFlow) }
         let h = Hit()
-        try c.forEachMember { name, c throws(DecodeError) in
+        try forEachMember(&c) { name, c throws(DecodeError) in
             switch name {
-            case "kind": h.kind = try c.readInt()
-            case "action": h.action = try c.readInt()
-            case "policy_index": h.policyIndex = try c.readInt()
-            case "rule_index": h.ruleIndex = try c.readInt()
-            case "namespace": h.namespace = try c.readString()
-            case "name": h.name = try c.readString()
-            case "tier": h.tier = try c.readString()
-            case "trigger": h.trigger = try c.consumeNull() ? nil : try hit(&c, depth: depth + 1)
+            case .kind: h.kind = try c.readInt()
+            case .action: h.action = try c.readInt()
+            case .policyIndex: h.policyIndex = try c.readInt()
+            case .ruleIndex: h.ruleIndex = try c.readInt()
+            case .namespace: h.namespace = try c.readString()
+            case .name: h.name = try c.readString()
+            case .tier: h.tier = try c.readString()
+            case .trigger: h.trigger = try c.consumeNull() ? nil : try hit(&c, depth: depth + 1)
             default: _ = try c.skipValue()
             }
         }
