@@ -47,4 +47,11 @@ public struct Rejects: Sendable, Hashable, ExpressibleByArrayLiteral {
         counts[code, default: 0] += 1
         total += 1
     }
+
+    /// Adds another batch's rejects (kept and counted) to these.
+    public mutating func merge(_ other: Rejects) {
+        kept.append(contentsOf: other.kept)
+        counts.merge(other.counts, uniquingKeysWith: +)
+        total += other.total
+    }
 }

@@ -1,9 +1,9 @@
-import FlowLog
 import Foundation
 
 /// A batch as a node agent (`flowq collect --ship-to`) sends it to `flowq serve`: one JSON header line (the file's
-/// checkpoint before and after the batch, the host, the rejects), then the batch's lines as NDJSON, each a flow-log
-/// line as Felix writes it (``FlowLineEncoder``), so the server decodes them like any other line.
+/// checkpoint before and after the batch, the host, the lines rejected before decoding, and the runs of the lines:
+/// where in the file each starts), then the lines as the file holds them, undecoded: the server decodes them (once:
+/// the agent only frames them) and records the rejects with the agent's file, line numbers and offsets.
 public struct ShippedBatch: Sendable {
     /// The file's position after the batch (its fingerprint is the agent's; the server keys it by node).
     public var checkpoint: Checkpoint
@@ -12,18 +12,18 @@ public struct ShippedBatch: Sendable {
     public var host: String?
     public var overridingLines: Bool
     public var rejects: Rejects
-    /// The records, sent as one flow-log line each.
-    public var records: [FlowRecord]
+    /// The lines, undecoded.
+    public var lines: RawLines
 
     public init(
-        checkpoint: Checkpoint, fromOffset: Int64, host: String?, overridingLines: Bool, rejects: Rejects, records: [FlowRecord]
+        checkpoint: Checkpoint, fromOffset: Int64, host: String?, overridingLines: Bool, rejects: Rejects, lines: RawLines
     ) {
         self.checkpoint = checkpoint
         self.fromOffset = fromOffset
         self.host = host
         self.overridingLines = overridingLines
         self.rejects = rejects
-        self.records = records
+        self.lines = lines
     }
 
     struct Header: Codable {
@@ -48,10 +48,12 @@ public struct ShippedBatch: Sendable {
         var overridingLines: Bool
         var rejectCounts: [String: Int64]
         var rejects: [Kept]
+        var runs: [RawLines.Run]
+        var lineCount: Int
     }
 
-    /// The body: the header line, then one line per record.
-    public func encoded() throws -> Data {
+    /// The body's first line, ending in a newline: the lines' bytes follow it.
+    public func header() throws -> [UInt8] {
         let c = checkpoint
         let header = Header(
             fingerprint: c.fingerprint, path: c.path, host: host, device: c.device, inode: c.inode, fromOffset: fromOffset,
@@ -59,32 +61,24 @@ public struct ShippedBatch: Sendable {
             rejectCounts: rejects.counts,
             rejects: rejects.kept.map {
                 Header.Kept(path: $0.path, line: $0.line, offset: $0.offset, code: $0.code, reason: $0.reason, raw: Data($0.raw), rawLength: $0.rawLength)
-            })
-        var bytes = [UInt8](try JSONEncoder().encode(header))
-        bytes.reserveCapacity(bytes.count + records.count * 2100)
-        let encoder = FlowLineEncoder()
-        for r in records {
-            bytes.append(0x0A)
-            encoder.append(r, to: &bytes)
-        }
-        return Data(bytes)
+            },
+            runs: lines.runs, lineCount: lines.count)
+        return [UInt8](try JSONEncoder().encode(header)) + [0x0A]
     }
 
-    /// Reads a body: the header, and the byte ranges of the record lines (decoded by the caller).
-    public static func decode(_ body: [UInt8]) throws(StoreError) -> (batch: ShippedBatch, lines: [Range<Int>]) {
+    /// The whole body: ``header()``, then the lines.
+    public func encoded() throws -> [UInt8] {
+        try header() + lines.bytes
+    }
+
+    /// Reads a body's header: the batch (its lines' runs, without their bytes), and where in `body` the lines start.
+    public static func decode(_ body: UnsafeRawBufferPointer) throws(StoreError) -> (batch: ShippedBatch, linesStart: Int) {
         let end = body.firstIndex(of: 0x0A) ?? body.count
         let h: Header
         do {
             h = try JSONDecoder().decode(Header.self, from: Data(body[0..<end]))
         } catch {
             throw StoreError(.remote, "the batch's header is not valid: \(error)")
-        }
-        var ranges: [Range<Int>] = []
-        var start = end + 1
-        while start < body.count {
-            let stop = body[start...].firstIndex(of: 0x0A) ?? body.count
-            if stop > start { ranges.append(start..<stop) }
-            start = stop + 1
         }
         let kept = h.rejects.map {
             Reject(path: $0.path, line: $0.line, offset: $0.offset, code: $0.code, reason: $0.reason, raw: Array($0.raw), rawLength: $0.rawLength)
@@ -95,8 +89,8 @@ public struct ShippedBatch: Sendable {
         return (
             ShippedBatch(
                 checkpoint: checkpoint, fromOffset: h.fromOffset, host: h.host, overridingLines: h.overridingLines,
-                rejects: Rejects(kept: kept, counts: h.rejectCounts), records: []),
-            ranges
+                rejects: Rejects(kept: kept, counts: h.rejectCounts), lines: RawLines(bytes: [], runs: h.runs, count: h.lineCount)),
+            min(end + 1, body.count)
         )
     }
 }

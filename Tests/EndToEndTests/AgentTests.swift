@@ -114,4 +114,42 @@ struct AgentTests {
             p.waitUntilExit()
         }
     }
+
+    /// An agent ships lines undecoded; the server decodes them, and a line that does not decode is recorded with the
+    /// agent's file, line number and offset, exactly as `flowq ingest` of that file records it.
+    @Test func theServerRecordsRejectsAsIngestDoes() throws {
+        let dir = TempDir()
+        var lines = try CollectorTests.lines(30, in: dir)
+        lines[4] = "{\"start_time\": 1795392000, \"action\": "
+        lines[7] += "\r"
+        lines[11] = String(repeating: "y", count: 20_000)
+        lines[20] = "[\"not an object\"]"
+        let logs = dir.file("node-r")
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: logs + "/flows.log", atomically: true, encoding: .utf8)
+        let db = dir.file("served.db")
+        let port = Int.random(in: 20_000...40_000)
+        let server = try Self.serve(db, port: port, in: dir)
+        Self.waitForPort(port)
+        let agent = try CollectorTests.launch(
+            Self.flowq,
+            ["collect", "--poll-ms", "50", "--max-line-length", "16384", "--watch", "\(logs)=node-r", "--ship-to", "http://127.0.0.1:\(port)"],
+            log: dir.file("agent.log"))
+        #expect(CollectorTests.wait(db, "SELECT coalesce(sum(lines), 0) FROM source_file", "30", seconds: 60))
+        let ingested = dir.file("ingested.db")
+        let r = try run(Self.flowq, ["ingest", "--db", ingested, "--max-line-length", "16384", logs + "/flows.log"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let rejects = "SELECT path || ' ' || line || ' ' || offset || ' ' || code || ' ' || raw_length || ' ' || reason FROM reject ORDER BY line"
+        let served = CollectorTests.sql(db, rejects)
+        #expect(served.split(separator: "\n").count == 3, "\(served)")
+        #expect(served == CollectorTests.sql(ingested, rejects))
+        #expect(CollectorTests.sql(db, "SELECT count(*) FROM flow") == "27")
+        let counts = "SELECT group_concat(code || '=' || count, ',') FROM (SELECT code, count FROM reject_count ORDER BY code)"
+        #expect(CollectorTests.sql(db, counts).split(separator: ",").count == 3)
+        #expect(CollectorTests.sql(db, counts) == CollectorTests.sql(ingested, counts))
+        for p in [agent, server] {
+            kill(p.processIdentifier, SIGTERM)
+            p.waitUntilExit()
+        }
+    }
 }

@@ -291,6 +291,15 @@ struct ServerTests {
         let policy = dir.file("p.yaml")
         try "kind: GlobalNetworkPolicy\nmetadata: {name: deny-all}\nspec: {selector: all()}\n".write(toFile: policy, atomically: true, encoding: .utf8)
         let goldmane = Repo.root.appendingPathComponent("Tests/Fixtures/goldmane/emitter-body.ndjson").path
+        // A node agent's batch: its header, then one good line and one that is not a flow-log line (rejected).
+        let good = try String(contentsOf: Repo.root.appendingPathComponent("SampleLogs/edge-cases/era-v2.log"), encoding: .utf8)
+            .split(separator: "\n")[0] + "\n"
+        let lines = good + "[1]\n"
+        let header = #"{"fingerprint":"abc-12","path":"/var/log/calico/flowlogs/flows.log","fromOffset":0,"offset":"#
+            + "\(lines.utf8.count),\"lines\":2,\"complete\":false,\"overridingLines\":false,\"rejectCounts\":{},\"rejects\":[],"
+            + "\"runs\":[{\"offset\":0,\"line\":0,\"length\":\(lines.utf8.count)}],\"lineCount\":2}\n"
+        let batch = dir.file("batch.ndjson")
+        try (header + lines).write(toFile: batch, atomically: true, encoding: .utf8)
         let calls: [(String, String, String?)] = [
             ("GET", "/api/v1/flows?q=action:deny&limit=5", nil), ("GET", "/api/v1/flows?limit=2&format=json&fields=host,dest_port", nil),
             ("GET", "/api/v1/flows?q=bad:(", nil), ("GET", "/api/v1/count?q=dest_port:53", nil), ("GET", "/api/v1/count?since=soon", nil),
@@ -299,6 +308,7 @@ struct ServerTests {
             ("POST", "/api/v1/simulate?min_window=1h", policy), ("POST", "/api/v1/flows/bulk", goldmane), ("GET", "/metrics", nil),
             ("GET", "/healthz", nil), ("GET", "/readyz", nil), ("GET", "/api/v1/checkpoints?node=n1&fingerprint=abc-12", nil),
             ("GET", "/api/v1/checkpoints?fingerprint=abc-12", nil), ("POST", "/api/v1/batches?node=n1", policy),
+            ("POST", "/api/v1/batches?node=n1", batch),
             ("GET", "/api/v1/histogram?q=action:deny", nil), ("GET", "/api/v1/histogram?q=dest_port:53&since=2026-11-23T00:00:00Z", nil),
             ("GET", "/api/v1/selector?s=app%3D%3D%27web%27&labels=app=web", nil), ("GET", "/api/v1/selector?s=app%3D%3D", nil), ("GET", "/", nil),
         ]
@@ -314,6 +324,8 @@ struct ServerTests {
                 "content_type": parts.count > 1 ? String(parts[0]) : "", "body_file": body,
             ])
         }
+        let batchAnswer = try String(contentsOfFile: dir.file("body-\(calls.firstIndex { $0.2 == batch }!)"), encoding: .utf8)
+        #expect(batchAnswer.contains(#""rejected":{"not_an_object":1}"#), "\(batchAnswer)")
         let casesFile = dir.file("cases.json")
         try JSONSerialization.data(withJSONObject: cases).write(to: URL(fileURLWithPath: casesFile))
         let check = try run("/usr/bin/env", [

@@ -280,7 +280,7 @@ import Testing
             Array(s.utf8).withUnsafeBufferPointer { b in
                 framer.feed(b) { e in
                     switch e {
-                    case .line(let bytes, let off): events.append("L\(off):" + String(decoding: bytes, as: UTF8.self))
+                    case .line(let bytes, let off, let len): events.append("L\(off):" + String(decoding: bytes, as: UTF8.self) + "/\(len)")
                     case .overlong(_, let off, let len): events.append("O\(off):\(len)")
                     }
                 }
@@ -289,7 +289,7 @@ import Testing
         feed("abc\nde")
         feed("f\r\n0123456789ABCDEF")
         feed("GHIJ\nxy\n")
-        #expect(events == ["L0:abc", "L4:def", "O9:20", "L30:xy"])
+        #expect(events == ["L0:abc/3", "L4:def/4", "O9:20", "L30:xy/2"])
         #expect(framer.pending == 0)
     }
 }

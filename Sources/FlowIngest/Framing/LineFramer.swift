@@ -7,8 +7,9 @@ import Foundation
 public struct LineFramer {
     /// One framed line.
     public enum Event {
-        /// A complete line (without `\n`, and without a trailing `\r`), starting at `offset`.
-        case line(UnsafeBufferPointer<UInt8>, offset: Int64)
+        /// A complete line (without `\n`, and without a trailing `\r`), starting at `offset`; `length` is its length
+        /// in the file without the newline (one more than the bytes' when a `\r` was dropped).
+        case line(UnsafeBufferPointer<UInt8>, offset: Int64, length: Int)
         /// A line over the bound: its first bytes, its offset and full length.
         case overlong(prefix: [UInt8], offset: Int64, length: Int)
     }
@@ -53,7 +54,7 @@ public struct LineFramer {
                 if segment.count > maxLineLength {
                     try body(.overlong(prefix: Array(segment.prefix(4096)), offset: lineStart, length: segment.count))
                 } else {
-                    try body(.line(trimCR(segment), offset: lineStart))
+                    try body(.line(trimCR(segment), offset: lineStart, length: segment.count))
                 }
                 lineStart += Int64(length)
             } else {
@@ -62,7 +63,7 @@ public struct LineFramer {
                     try body(.overlong(prefix: Array(carry.prefix(4096)), offset: lineStart, length: total))
                 } else {
                     carry.append(contentsOf: segment)
-                    try carry.withUnsafeBufferPointer { try body(.line(trimCR($0), offset: lineStart)) }
+                    try carry.withUnsafeBufferPointer { try body(.line(trimCR($0), offset: lineStart, length: total)) }
                 }
                 lineStart += Int64(total + 1)
                 carry.removeAll(keepingCapacity: true)

@@ -4,12 +4,14 @@ import Foundation
 import Synchronization
 
 /// The reading half of ingest: decompress, frame lines, decode, and cut batches with their checkpoints.
+/// For a store that decodes lines itself (``RawLineWriter``: a node agent's server), it frames them only.
 ///
 /// Runs on its own thread; after ``prepare()`` only that thread touches it (hence `@unchecked Sendable`).
 final class DecodingStage: @unchecked Sendable {
-    /// Decoded lines and rejects up to a line boundary, with the checkpoint just after them.
+    /// Decoded lines (or, undecoded, raw lines) and rejects up to a line boundary, with the checkpoint just after them.
     struct Batch {
         var records: [FlowRecord] = []
+        var lines = RawLines()
         var rejects = Rejects()
         var checkpoint: Checkpoint
         var alreadyStored: Int64 = 0
@@ -22,22 +24,24 @@ final class DecodingStage: @unchecked Sendable {
     let path: String
     let source: any ByteSource
     let options: FileIngestor.Options
-    let decoder: FlowLineDecoder
+    /// Lines are framed only, not decoded (the store decodes them).
+    let raw: Bool
     var checkpoint: Checkpoint
     private var framer: LineFramer
     private var skipBelow: Int64
     private var lineNumber: Int64
     private var batch: Batch
-    /// Rejects kept whole in this run, by reason: past ``Rejects/keptPerReason`` a reject is only counted, so
-    /// neither memory nor the batches grow with a file of bad lines.
-    private var keptByReason: [String: Int] = [:]
+    private var decoding: LineDecoding
     /// Batches the writer has stored, handed back so that their records are freed on this thread, where they
     /// were allocated (freeing across threads makes the two threads contend on the allocator).
     let recycled = Mutex<[[FlowRecord]]>([])
 
-    init(path: String, source: any ByteSource, options: FileIngestor.Options, decoder: FlowLineDecoder, checkpoint: Checkpoint) {
+    init(
+        path: String, source: any ByteSource, options: FileIngestor.Options, decoder: FlowLineDecoder, raw: Bool, checkpoint: Checkpoint
+    ) {
         self.path = path
-        self.decoder = decoder
+        self.raw = raw
+        decoding = LineDecoding(path: path, decoder: decoder)
         self.source = source
         self.options = options
         self.checkpoint = checkpoint
@@ -119,7 +123,7 @@ final class DecodingStage: @unchecked Sendable {
     static let maxBatchBytes = 16 << 20
 
     private var batchFull: Bool {
-        batch.records.count + Int(batch.rejects.total) >= options.batchSize || batchLineBytes >= Self.maxBatchBytes
+        batch.records.count + batch.lines.count + Int(batch.rejects.total) >= options.batchSize || batchLineBytes >= Self.maxBatchBytes
     }
 
     /// Hands over the current batch and starts the next one.
@@ -134,29 +138,29 @@ final class DecodingStage: @unchecked Sendable {
         out.checkpoint = checkpoint
         batch = Batch(checkpoint: checkpoint)
         batchLineBytes = 0
-        batch.records.reserveCapacity(options.batchSize)
+        if raw {
+            batch.lines.bytes.reserveCapacity(out.lines.bytes.count)
+        } else {
+            batch.records.reserveCapacity(options.batchSize)
+        }
         return out
     }
 
     private func handle(_ event: LineFramer.Event) {
         switch event {
-        case .line(let bytes, let offset):
+        case .line(let bytes, let offset, let length):
             lineNumber += 1
             if offset < skipBelow {
                 batch.alreadyStored += 1
                 return
             }
             batchLineBytes += bytes.count
-            do {
-                batch.records.append(try decoder.decode(bytes))
-            } catch {
-                reject(error.code.rawValue) {
-                    Reject(
-                        path: path, line: lineNumber, offset: offset, code: error.code.rawValue, reason: error.description,
-                        raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: bytes.count)
-                }
+            if raw {
+                batch.lines.append(bytes, carriageReturn: length > bytes.count, offset: offset, number: lineNumber)
+            } else {
+                if let r = decoding.decode(bytes, number: lineNumber, offset: offset, rejects: &batch.rejects) { batch.records.append(r) }
             }
-            checkpoint.offset = offset + Int64(bytes.count) + 1
+            checkpoint.offset = offset + Int64(length) + 1
             checkpoint.lines = lineNumber
         case .overlong(let prefix, let offset, let length):
             lineNumber += 1
@@ -164,29 +168,15 @@ final class DecodingStage: @unchecked Sendable {
                 batch.alreadyStored += 1
                 return
             }
-            reject(DecodeError.Code.lineTooLong.rawValue) {
-                Reject(
-                    path: path, line: lineNumber, offset: offset, code: DecodeError.Code.lineTooLong.rawValue,
-                    reason: "line_too_long: \(length) bytes, over the \(options.maxLineLength)-byte bound",
-                    raw: prefix, rawLength: length)
-            }
+            decoding.overlong(
+                prefix: prefix, number: lineNumber, offset: offset, length: length, bound: options.maxLineLength, into: &batch.rejects)
             checkpoint.offset = offset + Int64(length) + 1
             checkpoint.lines = lineNumber
         }
     }
 
-    /// Counts a reject, and keeps it whole while its reason has room in this run.
-    private func reject(_ code: String, _ make: () -> Reject) {
-        let kept = keptByReason[code, default: 0]
-        if kept < Rejects.keptPerReason {
-            keptByReason[code] = kept + 1
-            batch.rejects.add(make())
-        } else {
-            batch.rejects.count(code)
-        }
-    }
-
-    /// A last line without a newline: decoded when the file is at rest, else left for a later run.
+    /// A last line without a newline: decoded when the file is at rest, else left for a later run (always so in
+    /// the raw mode, which ``FileIngestor`` uses only for tailing).
     private func finishPartialLine() {
         guard framer.pending > 0 else { return }
         let offset = framer.lineStart
@@ -197,10 +187,10 @@ final class DecodingStage: @unchecked Sendable {
         let bytes = framer.pendingBytes
         lineNumber += 1
         do {
-            batch.records.append(try bytes.withUnsafeBufferPointer { b throws(DecodeError) in try decoder.decode(b) })
+            batch.records.append(try bytes.withUnsafeBufferPointer { b throws(DecodeError) in try decoding.decoder.decode(b) })
         } catch {
             let code = batch.error == nil ? error.code.rawValue : DecodeError.Code.truncated.rawValue
-            reject(code) {
+            decoding.reject(code, into: &batch.rejects) {
                 Reject(
                     path: path, line: lineNumber, offset: offset, code: code,
                     reason: "last line has no newline; " + error.description,

@@ -107,8 +107,10 @@ public final class FileIngestor {
         }
         handedOver = true
         guard let source = try reopenedAtStart(opened, identity.inode, identity.device, compression, path) else { return result }
+        // A store that decodes lines itself (a node agent's server) gets them framed only, when tailing.
+        let rawStore = options.decodeFinalPartialLine ? nil : store as? any RawLineWriter
         let decoding = DecodingStage(
-            path: path, source: source, options: options, decoder: decoder,
+            path: path, source: source, options: options, decoder: decoder, raw: rawStore != nil,
             checkpoint: Checkpoint(
                 fingerprint: identity.fingerprint, path: path, host: host, device: identity.device,
                 inode: identity.inode, offset: previous?.offset ?? 0, lines: previous?.lines ?? 0))
@@ -136,21 +138,31 @@ public final class FileIngestor {
                 channel.cancel()
                 break
             }
-            if !batch.records.isEmpty || !batch.rejects.isEmpty || (batch.final && batch.checkpoint.complete) {
+            if !batch.records.isEmpty || !batch.lines.isEmpty || !batch.rejects.isEmpty || (batch.final && batch.checkpoint.complete) {
                 do {
-                    try store.append(
-                        records: batch.records, host: host, overridingLines: options.host != nil, rejects: batch.rejects,
-                        checkpoint: batch.checkpoint)
+                    if let rawStore {
+                        let rejected = try rawStore.append(
+                            lines: batch.lines, host: host, overridingLines: options.host != nil, rejects: batch.rejects,
+                            checkpoint: batch.checkpoint)
+                        let n = rejected.values.reduce(0, +)
+                        result.stored -= n
+                        result.rejected += n
+                        result.rejectedByReason.merge(rejected, uniquingKeysWith: +)
+                    } else {
+                        try store.append(
+                            records: batch.records, host: host, overridingLines: options.host != nil, rejects: batch.rejects,
+                            checkpoint: batch.checkpoint)
+                    }
                 } catch {
                     channel.cancel()
                     throw error
                 }
             }
-            result.stored += Int64(batch.records.count)
+            result.stored += Int64(batch.records.count + batch.lines.count)
             result.rejected += batch.rejects.total
             result.rejectedByReason.merge(batch.rejects.counts, uniquingKeysWith: +)
             decoding.recycled.withLock { $0.append(batch.records) }
-            result.linesRead += Int64(batch.records.count) + batch.rejects.total
+            result.linesRead += Int64(batch.records.count + batch.lines.count) + batch.rejects.total
             result.alreadyStored += batch.alreadyStored
             result.bytes = batch.bytes
             result.offset = batch.checkpoint.offset

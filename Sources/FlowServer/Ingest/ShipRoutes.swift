@@ -1,3 +1,4 @@
+import FlowIngest
 import FlowLog
 import FlowStore
 import Foundation
@@ -18,14 +19,17 @@ struct ShipRoutes {
         }
         router.post("/api/v1/batches") { request, context in
             var request = request
-            let body = Array((try await request.collectBody(upTo: context.maxUploadSize)).readableBytesView)
+            let body = try await request.collectBody(upTo: context.maxUploadSize)
             let p = try SearchParameters(request)
-            let (batch, ranges) = try ShippedBatch.decode(body)
+            let (batch, linesStart) = try body.withUnsafeReadableBytes { bytes throws(StoreError) in try ShippedBatch.decode(bytes) }
             let key = try Self.key(p, fingerprint: batch.checkpoint.fingerprint)
-            let records = try await offEventLoop { try Self.records(body, ranges) }
-            switch try await writer.ship(key: key, batch: batch, records: records, rejects: batch.rejects) {
+            let (records, found) = try await offEventLoop { try Self.decode(body, from: linesStart, batch) }
+            var rejects = batch.rejects
+            rejects.merge(found)
+            switch try await writer.ship(key: key, batch: batch, records: records, rejects: rejects) {
             case .stored(let checkpoint, let duplicate):
-                return json("{\"duplicate\":\(duplicate),\"checkpoint\":\(Self.checkpointJSON(checkpoint))}\n")
+                let rejected = duplicate ? "{}" : Self.countsJSON(found.counts)
+                return json("{\"duplicate\":\(duplicate),\"checkpoint\":\(Self.checkpointJSON(checkpoint)),\"rejected\":\(rejected)}\n")
             case .outOfOrder(let checkpoint):
                 return json(
                     "{\"type\":\"about:blank\",\"title\":\"Conflict\",\"status\":409,\"code\":\"ship.out_of_order\","
@@ -35,24 +39,19 @@ struct ShipRoutes {
         }
     }
 
-    /// The batch's lines decoded; an agent sends only lines it decoded itself, so one that fails is a bad batch.
-    static func records(_ body: [UInt8], _ ranges: [Range<Int>]) throws -> [FlowRecord] {
-        try Decoders.lines.with { decoder in try records(body, ranges, decoder) }
-    }
-
-    private static func records(_ body: [UInt8], _ ranges: [Range<Int>], _ decoder: FlowLineDecoder) throws -> [FlowRecord] {
-        var records: [FlowRecord] = []
-        records.reserveCapacity(ranges.count)
-        try body.withUnsafeBufferPointer { buffer in
-            for r in ranges {
-                do {
-                    records.append(try decoder.decode(UnsafeBufferPointer(rebasing: buffer[r])))
-                } catch {
-                    throw Problem(.badRequest, code: "ship.bad_line", "line \(records.count + 1) of the batch: \(error)")
-                }
+    /// The batch's lines decoded, with the lines that do not decode as rejects of the agent's file.
+    static func decode(_ body: ByteBuffer, from start: Int, _ batch: ShippedBatch) throws -> (records: [FlowRecord], rejects: Rejects) {
+        try Decoders.lines.with { decoder in
+            try body.withUnsafeReadableBytes { bytes in
+                // A batch whose runs do not cover its bytes is refused whole (`store.remote`, 400).
+                let lines = UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[start...])
+                return try RawLineDecoding.decode(lines, runs: batch.lines.runs, path: batch.checkpoint.path, decoder: decoder)
             }
         }
-        return records
+    }
+
+    static func countsJSON(_ counts: [String: Int64]) -> String {
+        "{" + counts.sorted { $0.key < $1.key }.map { "\"\($0.key)\":\($0.value)" }.joined(separator: ",") + "}"
     }
 
     static func key(_ p: SearchParameters, fingerprint: String?) throws -> String {
