@@ -120,7 +120,10 @@ let package = Package(
         .testTarget(name: "FlowPolicyTests", dependencies: ["FlowPolicy", "FlowLog", "TestSupport"]),
         .testTarget(
             name: "FlowStoreTests",
-            dependencies: ["FlowStore", "FlowSQLite", "FlowLog", "FlowQuery", "FlowSample", "FlowIngest", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: [
+                "FlowStore", "FlowSQLite", "FlowPostgres", "FlowLog", "FlowQuery", "FlowSample", "FlowIngest", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(
             name: "FlowIngestTests",
             dependencies: ["FlowIngest", "FlowStore", "FlowSQLite", "FlowLog", "FlowSample", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),

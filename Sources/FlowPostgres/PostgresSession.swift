@@ -15,6 +15,10 @@ final class PostgresSession: @unchecked Sendable {
     let location: PostgresLocation
     private let lock = NSLock()
     private var connection: PostgresConnection?
+    /// The connection of the transaction under way: every statement of a transaction goes to it, and if it is lost
+    /// they fail instead of going to a new connection (where each would commit on its own: a checkpoint without
+    /// its lines).
+    private var pinned: PostgresConnection?
     private let logger = Logger(label: "flowq.postgres")
     private static let ids = Mutex(0)
 
@@ -52,6 +56,12 @@ final class PostgresSession: @unchecked Sendable {
     private func open() throws -> PostgresConnection {
         lock.lock()
         defer { lock.unlock() }
+        if let p = pinned {
+            guard !p.isClosed else {
+                throw StoreError(.busy, "the connection to \(location) was lost inside a transaction, which is not committed; it is tried again")
+            }
+            return p
+        }
         if let c = connection, !c.isClosed { return c }
         connection = nil
         var tls: PostgresConnection.Configuration.TLS = .disable
@@ -86,6 +96,23 @@ final class PostgresSession: @unchecked Sendable {
             return c
         } catch {
             throw StoreError(.cannotOpen, "cannot connect to \(location): \(Self.describe(error))")
+        }
+    }
+
+    /// Runs `body` in one transaction on one connection: committed when it returns, rolled back when it throws or
+    /// when the connection is lost before the commit (then no statement of it reaches another connection).
+    func inTransaction<T>(_ body: () throws -> T) throws -> T {
+        let c = try open()
+        lock.withLock { pinned = c }
+        defer { lock.withLock { pinned = nil } }
+        try query("BEGIN")
+        do {
+            let v = try body()
+            try query("COMMIT")
+            return v
+        } catch {
+            _ = try? query("ROLLBACK")
+            throw error
         }
     }
 

@@ -34,14 +34,9 @@ public final class PostgresStore: @unchecked Sendable {
             throw StoreError(.schema, "the database was written by a newer flowq (schema \(version)); upgrade flowq")
         }
         if version == Int64(PostgresSchema.version) { return }
-        try session.query("BEGIN")
-        do {
+        try session.inTransaction {
             try session.script(PostgresSchema.ddl)
             try session.query("INSERT INTO flowq_schema (version) VALUES ($1)", [.int(Int64(PostgresSchema.version))])
-            try session.query("COMMIT")
-        } catch {
-            _ = try? session.query("ROLLBACK")
-            throw error
         }
     }
 
@@ -86,18 +81,13 @@ extension PostgresStore: FlowWriter, RetentionStore {
         }
         try ensurePartitions(records)
         // 2. The lines, their roll-up and the checkpoint in one transaction.
-        try session.query("BEGIN")
-        do {
+        try session.inTransaction {
             if !records.isEmpty {
                 try session.copy(table: "flow", columns: FlowLayout.names, data: FlowCopyText.rows(records, connIDs, domainIDs, argsIDs))
                 try storeRollup(rollup)
             }
             try upsert(checkpoint)
             if !rejects.isEmpty { try insert(rejects, checkpoint.fingerprint) }
-            try session.query("COMMIT")
-        } catch {
-            _ = try? session.query("ROLLBACK")
-            throw error
         }
     }
 
@@ -225,7 +215,7 @@ extension PostgresStore: FlowWriter, RetentionStore {
             """
         ).compactMap { $0.text(0) }.filter { Int64($0.dropFirst(6)).map { $0 < day } ?? false }
         if let first = old.first, let d = Int64(first.dropFirst(6)) {
-            let lines = try inTransaction {
+            let lines = try session.inTransaction {
                 try session.query(
                     "DELETE FROM conn_hour WHERE hour >= $1 AND hour < $2", [.int(d * 24), .int((d + 1) * 24)])
                 let n = try session.query("SELECT count(*) FROM \(first)").first?.int(0) ?? 0
@@ -236,7 +226,7 @@ extension PostgresStore: FlowWriter, RetentionStore {
             return Int(max(lines, 1))
         }
         // The day of the cutoff: lines before it, a chunk at a time, with their share of the roll-up.
-        return try inTransaction {
+        return try session.inTransaction {
             let doomed = """
                 SELECT id FROM flow WHERE start_time >= \(day * 86_400) AND start_time < $1 ORDER BY id LIMIT $2
                 """
@@ -257,18 +247,6 @@ extension PostgresStore: FlowWriter, RetentionStore {
 
     public func deleteRollups(endedBefore cutoff: Int64) throws {
         try session.query("DELETE FROM conn_hour WHERE hour < $1", [.int(cutoff / 3600)])
-    }
-
-    func inTransaction<T>(_ body: () throws -> T) throws -> T {
-        try session.query("BEGIN")
-        do {
-            let v = try body()
-            try session.query("COMMIT")
-            return v
-        } catch {
-            _ = try? session.query("ROLLBACK")
-            throw error
-        }
     }
 }
 
