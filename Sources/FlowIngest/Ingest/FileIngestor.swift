@@ -106,7 +106,9 @@ public final class FileIngestor {
             return result
         }
         handedOver = true
-        guard let source = try reopenedAtStart(opened, identity.inode, identity.device, compression, path) else { return result }
+        guard let reopened = try reopenedAtStart(opened, identity.inode, identity.device, compression, path) else { return result }
+        // A compressed file is inflated on a thread of its own, ahead of the decoding thread.
+        let source = compression == .none ? reopened : ReadAheadSource(reopened)
         // A store that decodes lines itself (a node agent's server) gets them framed only, when tailing.
         let rawStore = options.decodeFinalPartialLine ? nil : store as? any RawLineWriter
         let decoding = DecodingStage(
