@@ -209,6 +209,56 @@ struct ServerTests {
         #expect(CollectorTests.sql(db, "SELECT code FROM reject ORDER BY line") == "goldmane.invalid_flow\ngoldmane.not_an_object")
     }
 
+    /// A large body is stored in parts, each with the body's checkpoint: the server killed (SIGKILL) while storing
+    /// it, Goldmane's retry of the same body stores the rest, and every flow is stored once.
+    @Test func goldmaneBodyCutShortByACrashIsResumedByTheRetry() throws {
+        let dir = TempDir()
+        let db = dir.file("g.db")
+        let fixture = try String(
+            contentsOf: Repo.root.appendingPathComponent("Tests/Fixtures/goldmane/emitter-body.ndjson"), encoding: .utf8
+        ).split(separator: "\n")[0]
+        let ndjson = ["Content-Type: application/x-ndjson"]
+        var expected = 0
+        var cut: [Int] = []  // flows of the body stored before each crash
+        for round in 0..<3 {
+            // 12,000 distinct flows (five parts), a new bucket each round.
+            let body = dir.file("body-\(round).ndjson")
+            try (0..<12_000).map { i in
+                fixture.replacingOccurrences(of: "\"dest_port\":8080", with: "\"dest_port\":\(1_000 + i)")
+                    .replacingOccurrences(of: "1795392000", with: "\(1_795_392_000 + round * 300)")
+            }.joined(separator: "\n").write(toFile: body, atomically: true, encoding: .utf8)
+            let server = try RunningServer(db: db, in: dir)
+            let post = try CollectorTests.launch(
+                "/usr/bin/env", ["curl", "-s", "-m", "60", "--data-binary", "@\(body)", "-H", ndjson[0], "http://127.0.0.1:\(server.port)/api/v1/flows/bulk"],
+                log: dir.file("post-\(round).log"))
+            if round == 1 {
+                // As soon as the first part of this body is committed.
+                let deadline = Date().addingTimeInterval(30)
+                while (Int(CollectorTests.sql(db, "SELECT count(*) FROM flow")) ?? 0) <= expected, Date() < deadline {
+                    Thread.sleep(forTimeInterval: 0.01)
+                }
+            } else {
+                Thread.sleep(forTimeInterval: [0.2, 0, 3][round])
+            }
+            kill(server.process.processIdentifier, SIGKILL)
+            server.process.waitUntilExit()
+            post.waitUntilExit()
+            let before = Int(CollectorTests.sql(db, "SELECT count(*) FROM flow")) ?? -1
+            cut.append(before - expected)
+            let restarted = try RunningServer(db: db, in: dir)
+            let retry = Self.object(try restarted.post("/api/v1/flows/bulk", file: body, headers: ndjson).body)
+            expected += 12_000
+            #expect(retry["stored"] as? Int == expected - before, "round \(round): \(before) before the retry, \(retry)")
+            #expect(try restarted.get("/api/v1/count").body == "{\"count\":\(expected)}")
+            let replay = Self.object(try restarted.post("/api/v1/flows/bulk", file: body, headers: ndjson).body)
+            #expect(replay["duplicate"] as? Bool == true && replay["stored"] as? Int == 0, "\(replay)")
+            kill(restarted.process.processIdentifier, SIGTERM)
+            restarted.process.waitUntilExit()
+        }
+        // At least one crash fell between two parts of a body (the kills are spread over the time a post takes).
+        #expect(cut.contains { $0 > 0 && $0 < 12_000 }, "\(cut)")
+    }
+
     @Test func tokensAndScopes() throws {
         let dir = TempDir()
         let db = try Self.sampleStore(dir)

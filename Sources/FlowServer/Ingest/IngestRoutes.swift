@@ -9,8 +9,15 @@ import NIOCore
 /// a flow-log line. A body is identified by a 128-bit hash of its bytes: Goldmane retries a failed bucket with the
 /// same body, and a replay stores nothing twice. A flow that cannot be read is a reject (file `goldmane:<id>`, its
 /// line number and byte offset, the reason); the rest of the body is stored.
+///
+/// A body is stored in parts of ``partLines`` lines, each in its own transaction with the body's checkpoint (its
+/// bytes stored so far, like a file's), so that decoding a part overlaps with storing the one before it. A body cut
+/// short by a crash is resumed at its checkpoint by Goldmane's retry; a body whose checkpoint is complete is a
+/// replay.
 struct IngestRoutes {
     let writer: StoreWriter
+    /// Lines of a body decoded (on every core) and stored (in one transaction) together.
+    static let partLines = 2_500
 
     func add(to router: Router<ServerContext>) {
         router.post("/api/v1/flows/bulk") { request, context in
@@ -21,38 +28,69 @@ struct IngestRoutes {
             let all = Array(body.readableBytesView)
             let id = all.withUnsafeBufferPointer { Self.bodyID($0) }
             let source = "goldmane:\(id)"
-            // A replayed bucket is answered before it is decoded (the writer checks again, for two posts at once).
-            let outcome: StoreWriter.Outcome
-            if try await writer.checkpoint(key: source)?.complete == true {
-                outcome = .duplicate
-            } else {
-                let (records, rejects, lineNumber) = try await offEventLoop { Self.decode(all, source: source) }
-                outcome = try await writer.store(
-                    fingerprint: source, source: source, host: host, records: records, rejects: rejects, lines: lineNumber,
-                    bytes: Int64(all.count))
+            // A replayed bucket is answered before it is decoded (the writer checks each part again, for two posts
+            // at once).
+            let seen = try await writer.checkpoint(key: source)
+            var outcome = StoreWriter.Outcome.duplicate
+            if seen?.complete != true {
+                outcome = try await store(all, source: source, host: host, from: seen?.offset ?? 0)
             }
             return json(
                 "{\"batch\":\"\(id)\",\"stored\":\(outcome.stored),\"rejected\":\(outcome.rejected),\"duplicate\":\(outcome.duplicate)}\n")
         }
     }
 
-    /// The flows of a body as records, and the lines that are not flows as rejects (with line, offset and reason).
-    /// Large bodies are decoded in slices on every core, in order.
-    static func decode(_ all: [UInt8], source: String) -> (records: [FlowRecord], rejects: Rejects, lines: Int64) {
-        // Line starts, then slices of whole lines.
-        let starts: [Int] = all.withUnsafeBufferPointer { b in
+    /// Stores the lines of `all` from byte `from` on, part after part: part k+1 is decoded while part k is stored.
+    private func store(_ all: [UInt8], source: String, host: String, from: Int64) async throws -> StoreWriter.Outcome {
+        let starts = Self.lineStarts(all)
+        var total = StoreWriter.Outcome(stored: 0, rejected: 0, duplicate: true)
+        var storing: Task<StoreWriter.Outcome, any Error>?
+        var k = starts.firstIndex { $0 >= from } ?? starts.count
+        if all.isEmpty { k = 0 }
+        repeat {
+            let end = min(k + Self.partLines, starts.count)
+            let lines = k..<end
+            let (records, rejects) = try await offEventLoop { Self.decode(all, starts, lines, source: source) }
+            if let storing { total.add(try await storing.value) }
+            let part = StoreWriter.Part(
+                from: Int64(k < starts.count ? starts[k] : all.count), to: end < starts.count ? Int64(starts[end]) : Int64(all.count),
+                lines: Int64(end), complete: end == starts.count)
+            storing = Task { [writer] in
+                try await writer.store(fingerprint: source, source: source, host: host, records: records, rejects: rejects, part: part)
+            }
+            k = end
+        } while k < starts.count
+        if let storing { total.add(try await storing.value) }
+        return total
+    }
+
+    /// Where each line of a body starts (none for an empty body).
+    static func lineStarts(_ all: [UInt8]) -> [Int] {
+        all.withUnsafeBufferPointer { b in
+            guard !b.isEmpty else { return [] }
             var s = [0]
-            for i in 0..<b.count where b[i] == 0x0A && i + 1 < b.count { s.append(i + 1) }
+            s.reserveCapacity(b.count / 512)
+            var at = 0
+            while at < b.count, let nl = memchr(b.baseAddress! + at, 0x0A, b.count - at) {
+                let i = b.baseAddress!.distance(to: nl.assumingMemoryBound(to: UInt8.self))
+                if i + 1 < b.count { s.append(i + 1) }
+                at = i + 1
+            }
             return s
         }
-        let sliceLines = 2_000
-        let slices = (starts.count + sliceLines - 1) / sliceLines
+    }
+
+    /// The flows of lines `lines` of a body as records, and the lines that are not flows as rejects (with line,
+    /// offset and reason), decoded in slices on every core, in order.
+    static func decode(_ all: [UInt8], _ starts: [Int], _ lines: Range<Int>, source: String) -> (records: [FlowRecord], rejects: Rejects) {
+        let sliceLines = max(1, lines.count)
+        let slices = (lines.count + sliceLines - 1) / sliceLines
         let parts = SliceResults(count: slices)
         DispatchQueue.concurrentPerform(iterations: slices) { k in
             all.withUnsafeBufferPointer { base in Decoders.goldmane.with { goldmane in
                 var records: [FlowRecord] = []
                 var rejects: [Reject] = []
-                for n in (k * sliceLines)..<min((k + 1) * sliceLines, starts.count) {
+                for n in (lines.lowerBound + k * sliceLines)..<min(lines.lowerBound + (k + 1) * sliceLines, lines.upperBound) {
                     let start = starts[n]
                     let end = n + 1 < starts.count ? starts[n + 1] - 1 : (base.last == 0x0A ? base.count - 1 : base.count)
                     let line = UnsafeBufferPointer(rebasing: base[start..<max(start, end)])
@@ -69,7 +107,7 @@ struct IngestRoutes {
             } }
         }
         let (records, rejects) = parts.joined()
-        return (records, Rejects(rejects), Int64(all.isEmpty ? 0 : starts.count))
+        return (records, Rejects(rejects))
     }
 
     /// Two FNV-1a 64 hashes (different offsets) and the length: a body's identity.

@@ -1,6 +1,7 @@
 import FlowLog
 import FlowStore
 import Foundation
+import HTTPTypes
 
 /// The server's one writer: batches are stored one at a time (on one serial queue, which also keeps the store's
 /// caches to one thread), each with its checkpoint in the same transaction, so that a batch seen before (same
@@ -28,6 +29,13 @@ final class StoreWriter: @unchecked Sendable {
 
         /// A batch stored before: nothing stored now.
         static let duplicate = Outcome(stored: 0, rejected: 0, duplicate: true)
+
+        /// Adds another part's outcome: the body is a duplicate only if every part was.
+        mutating func add(_ other: Outcome) {
+            stored += other.stored
+            rejected += other.rejected
+            duplicate = duplicate && other.duplicate
+        }
     }
 
     /// What a node agent's batch did: the server's checkpoint of the file after it.
@@ -62,15 +70,33 @@ final class StoreWriter: @unchecked Sendable {
         try await serially { store in try store.checkpoint(fingerprint: key) }
     }
 
-    /// Stores `records` and `rejects` under `fingerprint` unless that batch was stored before.
-    func store(fingerprint: String, source: String, host: String?, records: [FlowRecord], rejects: Rejects, lines: Int64, bytes: Int64)
+    /// A part of a body stored on its own: its bytes, the lines up to its end, and whether it is the last.
+    struct Part: Sendable {
+        var from: Int64
+        var to: Int64
+        var lines: Int64
+        var complete: Bool
+    }
+
+    /// Stores `records` and `rejects`, a part of a body, under `fingerprint` with the body's checkpoint at the
+    /// part's end, if the checkpoint is at the part's start; a part the checkpoint has passed was stored before.
+    func store(fingerprint: String, source: String, host: String?, records: [FlowRecord], rejects: Rejects, part: Part)
         async throws -> Outcome
     {
         try await serially { store in
-            if let seen = try store.checkpoint(fingerprint: fingerprint), seen.complete { return Outcome.duplicate }
+            let seen = try store.checkpoint(fingerprint: fingerprint)
+            if let seen, seen.complete || (part.to > part.from && seen.offset >= part.to) {
+                return Outcome.duplicate
+            }
+            guard (seen?.offset ?? 0) == part.from else {
+                throw Problem(
+                    .serviceUnavailable, code: "ingest.body_in_progress",
+                    "another post of this body is being stored (at byte \(seen?.offset ?? 0)); retry")
+            }
             try store.append(
                 records: records, host: host, rejects: rejects,
-                checkpoint: Checkpoint(fingerprint: fingerprint, path: source, host: host, offset: bytes, lines: lines, complete: true))
+                checkpoint: Checkpoint(
+                    fingerprint: fingerprint, path: source, host: host, offset: part.to, lines: part.lines, complete: part.complete))
             return Outcome(stored: records.count, rejected: Int(rejects.total), duplicate: false)
         }
     }

@@ -19,7 +19,7 @@ public final class ConnCache {
         .destServiceNamespace, .destServiceName, .destServicePort, .proto, .reporter, .action,
     ]
     private static let width = 37
-    private static let size = 4096
+    private static let size = 16384
 
     private let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: ConnCache.size * ConnCache.width)
     private let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: ConnCache.size)
