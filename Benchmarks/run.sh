@@ -13,7 +13,9 @@
 #                              # size, 4 queries (answers checked), report
 #   Benchmarks/run.sh cluster  # 4 collectors (4 node directories, 1M messy lines each) into one PostgreSQL at once
 #   Benchmarks/run.sh serve    # flowq serve on 10M lines: 64 clients (wrk) vs the CLI; /healthz under 200 idle
-#                              # connections and a long query; 4 agents shipping 1M lines each; Goldmane bodies
+#                              # connections and a long query; then agents and goldmane:
+#   Benchmarks/run.sh agents   # 4 agents shipping 1M messy lines each (AGENTS_LINES) to one server; CPU of each process
+#   Benchmarks/run.sh goldmane # 20 Goldmane bodies of 10,000 flows, into the agents' store and 3 times into a new one
 # Data goes to $BENCH_DIR (default /tmp/flowq-bench); 10M lines take about 18 GB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -214,6 +216,53 @@ scale() {
 # The port a `flowq serve` log says it bound.
 served_port() { for _ in $(seq 1 100); do grep -o 'address=[^ ]*:[0-9]* \[flowq\] listening' "$1" 2>/dev/null | head -1 | sed 's/.*:\([0-9]*\) .*/\1/' | grep . && return; sleep 0.1; done; }
 
+# Node agents: 4 node directories of 1M messy lines each (AGENTS_LINES), shipped at once to one server; then one
+# `flowq ingest` of one node's file in the same minutes, the machine's speed to compare with.
+agents() {
+    local n=${AGENTS_LINES:-1000000} pid port
+    local d="$dir/agents"; [ "$n" = 1000000 ] || d="$dir/agents-$n"
+    for k in 0 1 2 3; do
+        [ -f "$d/node-$k/flows.log" ] || "$flowq" sample --lines $n --era v2 --seed $((20 + k)) --shape felix --out "$d/node-$k/flows.log" >/dev/null
+    done
+    rm -f "$dir/agents.db"* "$dir/agents-serve.log"
+    "$flowq" serve --db "$dir/agents.db" --listen 127.0.0.1:0 >"$dir/agents-serve.log" 2>&1 &
+    pid=$!
+    port=$(served_port "$dir/agents-serve.log")
+    local t0 t1 pids=()
+    t0=$(date +%s.%N)
+    for k in 0 1 2 3; do "$flowq" collect --watch "$d/node-$k=node-$k" --ship-to "http://127.0.0.1:$port" --log-level warning & pids+=($!); done
+    while [ "$(sqlite3 "$dir/agents.db" 'SELECT coalesce(sum(lines), 0) FROM source_file' 2>/dev/null || echo 0)" -lt $((4 * n)) ]; do sleep 0.2; done
+    t1=$(date +%s.%N)
+    for p in "${pids[@]}" $pid; do printf '  CPU of %s: %.1f s\n' "$(tr '\0' ' ' < /proc/$p/cmdline | cut -d' ' -f2)" "$(awk '{print ($14 + $15) / 100}' /proc/$p/stat)"; done
+    kill "${pids[@]}"; wait "${pids[@]}" || true
+    printf '4 agents x %s lines: %.1f s = %.0f lines/s stored; flows in the store: %s\n' "$n" \
+        "$(echo "$t1 - $t0" | bc -l)" "$(echo "4 * $n / ($t1 - $t0)" | bc -l)" "$(sqlite3 "$dir/agents.db" 'SELECT count(*) FROM flow')"
+    kill $pid; wait $pid || true
+    rm -f "$dir/agents-ingest.db"*
+    printf 'flowq ingest of one node file in the same minutes: %.1f s\n' "$(secs "$flowq" ingest "$d/node-0/flows.log" --db "$dir/agents-ingest.db")"
+}
+
+# Goldmane: 20 bodies of 10,000 flows posted one after the other, into the agents' store (when there) and, 3 times,
+# into a new store (median).
+goldmane() {
+    [ -d "$dir/goldmane" ] || python3 Benchmarks/serve_load.py goldmane-bodies "$dir/goldmane" 20 10000
+    local pid port t0 t1 rates=() db
+    for db in agents goldmane-1 goldmane-2 goldmane-3; do
+        [ $db = agents ] && [ ! -f "$dir/agents.db" ] && continue
+        [ $db != agents ] && rm -f "$dir/$db.db"*
+        "$flowq" serve --db "$dir/$db.db" --listen 127.0.0.1:0 >"$dir/goldmane-serve.log" 2>&1 &
+        pid=$!
+        port=$(served_port "$dir/goldmane-serve.log")
+        t0=$(date +%s.%N)
+        for f in "$dir"/goldmane/*.ndjson; do curl -s -o /dev/null --data-binary "@$f" -H 'Content-Type: application/x-ndjson' "http://127.0.0.1:$port/api/v1/flows/bulk"; done
+        t1=$(date +%s.%N)
+        kill $pid; wait $pid || true
+        local rate; rate=$(echo "200000 / ($t1 - $t0)" | bc -l)
+        if [ $db = agents ]; then printf 'Goldmane bulk into the agents store: %.0f flows/s\n' "$rate"; else rates+=("$rate"); fi
+    done
+    printf 'Goldmane bulk into a new store: %s flows/s; median %.0f\n' "$(printf '%.0f ' "${rates[@]}")" "$(printf '%s\n' "${rates[@]}" | median)"
+}
+
 serve() {
     big
     command -v wrk >/dev/null || { echo "serve needs wrk (apt-get install wrk)"; exit 2; }
@@ -248,30 +297,8 @@ serve() {
     echo "/healthz during a full-text scan of 10M lines (median, max ms): $(python3 Benchmarks/serve_load.py idle-health "$port" 0)"
     wait $slow || true
     kill $pid; wait $pid || true
-    # Agents: 4 node directories of 1M messy lines each, shipped at once to one server.
-    local n=1000000
-    for k in 0 1 2 3; do
-        [ -f "$dir/agents/node-$k/flows.log" ] || "$flowq" sample --lines $n --era v2 --seed $((20 + k)) --shape felix --out "$dir/agents/node-$k/flows.log" >/dev/null
-    done
-    rm -f "$dir/agents.db"* "$dir/agents-serve.log"
-    "$flowq" serve --db "$dir/agents.db" --listen 127.0.0.1:0 >"$dir/agents-serve.log" 2>&1 &
-    pid=$!
-    port=$(served_port "$dir/agents-serve.log")
-    local t0 t1 pids=()
-    t0=$(date +%s.%N)
-    for k in 0 1 2 3; do "$flowq" collect --watch "$dir/agents/node-$k=node-$k" --ship-to "http://127.0.0.1:$port" --log-level warning & pids+=($!); done
-    while [ "$(sqlite3 "$dir/agents.db" 'SELECT coalesce(sum(lines), 0) FROM source_file' 2>/dev/null || echo 0)" -lt $((4 * n)) ]; do sleep 0.5; done
-    t1=$(date +%s.%N)
-    kill "${pids[@]}"; wait "${pids[@]}" || true
-    printf '4 agents x %s lines: %.1f s = %.0f lines/s stored; flows in the store: %s (distinct per node checked by count)\n' "$n" \
-        "$(echo "$t1 - $t0" | bc -l)" "$(echo "4 * $n / ($t1 - $t0)" | bc -l)" "$(sqlite3 "$dir/agents.db" 'SELECT count(*) FROM flow')"
-    # Goldmane: 20 bodies of 10,000 flows.
-    [ -d "$dir/goldmane" ] || python3 Benchmarks/serve_load.py goldmane-bodies "$dir/goldmane" 20 10000
-    t0=$(date +%s.%N)
-    for f in "$dir"/goldmane/*.ndjson; do curl -s -o /dev/null --data-binary "@$f" -H 'Content-Type: application/x-ndjson' "http://127.0.0.1:$port/api/v1/flows/bulk"; done
-    t1=$(date +%s.%N)
-    printf 'Goldmane bulk: 200,000 flows in %.2f s = %.0f flows/s\n' "$(echo "$t1 - $t0" | bc -l)" "$(echo "200000 / ($t1 - $t0)" | bc -l)"
-    kill $pid; wait $pid || true
+    agents
+    goldmane
 }
 
 # A throwaway PostgreSQL server (its own data directory, loopback, a free port) unless $FLOWQ_BENCH_POSTGRES names one.
@@ -373,8 +400,10 @@ case "${1:-all}" in
     peers) peers ;;
     scale) scale ;;
     serve) serve ;;
+    agents) agents ;;
+    goldmane) goldmane ;;
     backends) backends ;;
     cluster) cluster ;;
     all) ingest; query; report; collect ;;
-    *) echo "usage: $0 ingest|query|report|collect|decode|loghost|peers|scale|serve|backends|cluster|all"; exit 2 ;;
+    *) echo "usage: $0 ingest|query|report|collect|decode|loghost|peers|scale|serve|agents|goldmane|backends|cluster|all"; exit 2 ;;
 esac
