@@ -242,13 +242,13 @@ agents() {
     printf 'flowq ingest of one node file in the same minutes: %.1f s\n' "$(secs "$flowq" ingest "$d/node-0/flows.log" --db "$dir/agents-ingest.db")"
 }
 
-# Goldmane: 20 bodies of 10,000 flows posted one after the other, into the agents' store (when there) and, 3 times,
-# into a new store (median).
+# Goldmane: 20 bodies of 10,000 flows posted one after the other, 3 times into a new store (median); from serve,
+# first into the store the agents just filled.
 goldmane() {
     [ -d "$dir/goldmane" ] || python3 Benchmarks/serve_load.py goldmane-bodies "$dir/goldmane" 20 10000
     local pid port t0 t1 rates=() db
     for db in agents goldmane-1 goldmane-2 goldmane-3; do
-        [ $db = agents ] && [ ! -f "$dir/agents.db" ] && continue
+        [ $db = agents ] && [ "${1:-}" != after-agents ] && continue
         [ $db != agents ] && rm -f "$dir/$db.db"*
         "$flowq" serve --db "$dir/$db.db" --listen 127.0.0.1:0 >"$dir/goldmane-serve.log" 2>&1 &
         pid=$!
@@ -298,7 +298,7 @@ serve() {
     wait $slow || true
     kill $pid; wait $pid || true
     agents
-    goldmane
+    goldmane after-agents
 }
 
 # A throwaway PostgreSQL server (its own data directory, loopback, a free port) unless $FLOWQ_BENCH_POSTGRES names one.
