@@ -16,7 +16,7 @@ import NIOCore
 /// replay.
 struct IngestRoutes {
     let writer: StoreWriter
-    /// Lines of a body decoded (on every core) and stored (in one transaction) together.
+    /// Lines of a body decoded together and stored in one transaction.
     static let partLines = 2_500
 
     func add(to router: Router<ServerContext>) {
@@ -81,16 +81,15 @@ struct IngestRoutes {
     }
 
     /// The flows of lines `lines` of a body as records, and the lines that are not flows as rejects (with line,
-    /// offset and reason), decoded in slices on every core, in order.
+    /// offset and reason). One decoder decodes a part (its pool gives the same objects for the same values body after
+    /// body, so the writer's identity cache hits); the parts' pipeline keeps the other core busy storing.
     static func decode(_ all: [UInt8], _ starts: [Int], _ lines: Range<Int>, source: String) -> (records: [FlowRecord], rejects: Rejects) {
-        let sliceLines = max(1, lines.count)
-        let slices = (lines.count + sliceLines - 1) / sliceLines
-        let parts = SliceResults(count: slices)
-        DispatchQueue.concurrentPerform(iterations: slices) { k in
-            all.withUnsafeBufferPointer { base in Decoders.goldmane.with { goldmane in
+        all.withUnsafeBufferPointer { base in
+            Decoders.goldmane.with { goldmane in
                 var records: [FlowRecord] = []
-                var rejects: [Reject] = []
-                for n in (lines.lowerBound + k * sliceLines)..<min(lines.lowerBound + (k + 1) * sliceLines, lines.upperBound) {
+                records.reserveCapacity(lines.count)
+                var rejects = Rejects()
+                for n in lines {
                     let start = starts[n]
                     let end = n + 1 < starts.count ? starts[n + 1] - 1 : (base.last == 0x0A ? base.count - 1 : base.count)
                     let line = UnsafeBufferPointer(rebasing: base[start..<max(start, end)])
@@ -98,16 +97,14 @@ struct IngestRoutes {
                     do throws(DecodeError) {
                         records.append(try goldmane.decode(line))
                     } catch {
-                        rejects.append(Reject(
+                        rejects.add(Reject(
                             path: source, line: Int64(n + 1), offset: Int64(start), code: "goldmane.\(error.code.rawValue)",
                             reason: error.message, raw: Array(line.prefix(Reject.maxRawBytes)), rawLength: line.count))
                     }
                 }
-                parts.set(k, records, rejects)
-            } }
+                return (records, rejects)
+            }
         }
-        let (records, rejects) = parts.joined()
-        return (records, Rejects(rejects))
     }
 
     /// Two FNV-1a 64 hashes (different offsets) and the length: a body's identity.
@@ -120,25 +117,4 @@ struct IngestRoutes {
         func hex(_ v: UInt64) -> String { let s = String(v, radix: 16); return String(repeating: "0", count: 16 - s.count) + s }
         return hex(a) + hex(b) + "-" + String(bytes.count)
     }
-}
-
-/// The decoded slices of a body, filled from several threads (each slot by one), read once all are done.
-final class SliceResults: @unchecked Sendable {
-    private var records: [[FlowRecord]]
-    private var rejects: [[Reject]]
-    private let lock = NSLock()
-
-    init(count: Int) {
-        records = Array(repeating: [], count: count)
-        rejects = Array(repeating: [], count: count)
-    }
-
-    func set(_ k: Int, _ r: [FlowRecord], _ j: [Reject]) {
-        lock.withLock {
-            records[k] = r
-            rejects[k] = j
-        }
-    }
-
-    func joined() -> ([FlowRecord], [Reject]) { lock.withLock { (records.flatMap { $0 }, rejects.flatMap { $0 }) } }
 }
