@@ -52,7 +52,7 @@ public struct ShippedBatch: Sendable {
         var lineCount: Int
     }
 
-    /// The body's first line, ending in a newline: the lines' bytes follow it.
+    /// The body's first line, ending in a newline: the lines' bytes (``RawLines/bytes``) follow it.
     public func header() throws -> [UInt8] {
         let c = checkpoint
         let header = Header(
@@ -64,11 +64,6 @@ public struct ShippedBatch: Sendable {
             },
             runs: lines.runs, lineCount: lines.count)
         return [UInt8](try JSONEncoder().encode(header)) + [0x0A]
-    }
-
-    /// The whole body: ``header()``, then the lines.
-    public func encoded() throws -> [UInt8] {
-        try header() + lines.bytes
     }
 
     /// Reads a body's header: the batch (its lines' runs, without their bytes), and where in `body` the lines start.
