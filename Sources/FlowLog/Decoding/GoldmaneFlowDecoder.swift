@@ -111,7 +111,7 @@ public final class GoldmaneFlowDecoder {
         var r = FlowRecord()
         var key: Key?
         var sourceLabels: [String] = [], destLabels: [String] = []
-        try Self.forEachMember(&c) { name, c throws(DecodeError) in
+        try c.forEachMember(in: Name.table) { name, c throws(DecodeError) in
             switch name {
             case .key: key = try self.key(&c)
             case .sourceLabels: sourceLabels = try labels(&c)
@@ -167,25 +167,6 @@ public final class GoldmaneFlowDecoder {
         return r
     }
 
-    /// Calls `body` with each member's name (nil for names this decoder does not read), the cursor at its value.
-    private static func forEachMember(_ c: inout JSONCursor, _ body: (Name?, inout JSONCursor) throws(DecodeError) -> Void)
-        throws(DecodeError)
-    {
-        try c.expect(UInt8(ascii: "{"), "'{'")
-        c.skipWhitespace()
-        if c.peek() == UInt8(ascii: "}") { c.pos += 1; return }
-        while true {
-            let (s, e, plain) = try c.scanString()
-            let name = plain ? Name.table.lookup(c.base + s, e - s) : Name.table.byText[try c.decodeString(from: s, to: e)]
-            try c.expect(UInt8(ascii: ":"), "':'")
-            try body(name, &c)
-            c.skipWhitespace()
-            if c.peek() == UInt8(ascii: ",") { c.pos += 1; continue }
-            try c.expect(UInt8(ascii: "}"), "',' or '}'")
-            return
-        }
-    }
-
     /// An integer member; `null` leaves what an earlier duplicate set.
     private func int(_ c: inout JSONCursor, into r: inout FlowRecord, _ k: IntKey) throws(DecodeError) {
         if try !c.consumeNull() { r[k] = try c.readInt() }
@@ -229,7 +210,7 @@ public final class GoldmaneFlowDecoder {
 
     private func key(_ c: inout JSONCursor) throws(DecodeError) -> Key {
         var key = Key()
-        try Self.forEachMember(&c) { name, c throws(DecodeError) in
+        try c.forEachMember(in: Name.table) { name, c throws(DecodeError) in
             switch name {
             case .sourceName: key.sourceName = try optionalString(&c, key.sourceName)
             case .sourceNamespace: key.sourceNamespace = try optionalString(&c, key.sourceNamespace)
@@ -260,7 +241,7 @@ public final class GoldmaneFlowDecoder {
             var inner = start
             var enforced: [Hit] = [], pending: [Hit] = []
             if try !inner.consumeNull() {
-                try Self.forEachMember(&inner) { list, c throws(DecodeError) in
+                try inner.forEachMember(in: Name.table) { list, c throws(DecodeError) in
                     switch list {
                     case .enforcedPolicies: enforced = try Self.hits(&c)
                     case .pendingPolicies: pending = try Self.hits(&c)
@@ -283,7 +264,7 @@ public final class GoldmaneFlowDecoder {
     static func hit(_ c: inout JSONCursor, depth: Int) throws(DecodeError) -> Hit {
         guard depth < 4 else { throw c.fail("policy hit triggers nested too deep", code: .invalidFlow) }
         let h = Hit()
-        try forEachMember(&c) { name, c throws(DecodeError) in
+        try c.forEachMember(in: Name.table) { name, c throws(DecodeError) in
             switch name {
             case .kind: h.kind = try c.readInt()
             case .action: h.action = try c.readInt()

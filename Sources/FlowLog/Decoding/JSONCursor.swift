@@ -318,13 +318,33 @@ struct JSONCursor {
 
     /// Calls `body` with the name of each member of an object whose `{` is next, the cursor at the member's value.
     mutating func forEachMember(_ body: (String, inout JSONCursor) throws(DecodeError) -> Void) throws(DecodeError) {
+        try members({ c throws(DecodeError) in try c.readString() }, body)
+    }
+
+    /// Calls `body` with each member's name as `names` maps it (nil for a name not in it), the cursor at the
+    /// member's value; an escape-free name is matched on its bytes, without a String.
+    mutating func forEachMember<Value>(
+        in names: ByteKeyTable<Value>, _ body: (Value?, inout JSONCursor) throws(DecodeError) -> Void
+    ) throws(DecodeError) {
+        try members(
+            { c throws(DecodeError) in
+                let (s, e, plain) = try c.scanString()
+                return plain ? names.lookup(c.base + s, e - s) : names.byText[try c.decodeString(from: s, to: e)]
+            }, body)
+    }
+
+    /// The members of an object whose `{` is next: `name` reads each name, `body` gets it with the cursor at the value.
+    @inline(__always)
+    private mutating func members<Name>(
+        _ name: (inout JSONCursor) throws(DecodeError) -> Name, _ body: (Name, inout JSONCursor) throws(DecodeError) -> Void
+    ) throws(DecodeError) {
         try expect(UInt8(ascii: "{"), "'{'")
         skipWhitespace()
         if peek() == UInt8(ascii: "}") { pos += 1; return }
         while true {
-            let name = try readString()
+            let n = try name(&self)
             try expect(UInt8(ascii: ":"), "':'")
-            try body(name, &self)
+            try body(n, &self)
             skipWhitespace()
             if peek() == UInt8(ascii: ",") { pos += 1; continue }
             try expect(UInt8(ascii: "}"), "',' or '}'")
