@@ -111,7 +111,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // A position-dependent executable: the loader has no relative relocations to apply (150,000 in a
+            // position-independent one), which took 1.5 ms of every command's start.
+            linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie"])]
         ),
 
         .target(name: "TestSupport", dependencies: ["FlowStore", "FlowSQLite", "FlowPostgres"], path: "Tests/TestSupport"),

@@ -26,14 +26,18 @@ extension PostgresStore: FlowReader {
         LEFT JOIN service sv ON sv.id = c.service_id LEFT JOIN policy_trace pt ON pt.id = c.trace_id
         """
 
-    /// The select list of whole records: JSON columns as text.
-    static let selectList: String = {
+    /// A select list of ``RecordColumns`` with the JSON columns read as text.
+    static func textual(_ list: String) -> String {
         let json: Set<String> = ["f.nat_outgoing_ports", "dd.items", "pa.items", "f.original_source_ips", "sl.labels", "dl.labels", "pt.policies"]
-        return RecordColumns.selectList.split(separator: ",").map { c in
+        return list.split(separator: ",").map { c in
             let name = c.trimmingCharacters(in: .whitespaces)
             return json.contains(name) ? "\(name)::text" : name
         }.joined(separator: ", ")
-    }()
+    }
+
+    /// The select lists of a line's own columns and of a connection's (see ``RecordColumns``).
+    static let lineSelectList = textual(RecordColumns.lineSelectList)
+    static let connectionSelectList = textual(RecordColumns.connectionSelectList)
 
     public func countLines(_ p: Filter) throws -> Int64 {
         let w = PostgresCompiler.compile(p)
@@ -107,16 +111,25 @@ extension PostgresStore: FlowReader {
             let from = lineLevel ? "flow f" : Self.readFrom
             sql = """
                 WITH ids AS MATERIALIZED (SELECT f.id FROM \(from) WHERE f.id > $1 AND \(w.sql)\(order) LIMIT \(limit))
-                SELECT \(Self.selectList) FROM ids JOIN flow f ON f.id = ids.id \(Self.readJoins)\(order)
+                SELECT \(Self.lineSelectList) FROM ids JOIN flow f ON f.id = ids.id \(Self.readJoins)\(order)
                 """
         } else {
-            sql = "SELECT \(Self.selectList) FROM \(Self.readFrom) WHERE f.id > $1 AND \(w.sql)\(order)"
+            sql = "SELECT \(Self.lineSelectList) FROM \(Self.readFrom) WHERE f.id > $1 AND \(w.sql)\(order)"
         }
-        return try session.query(sql, [.int(afterID)] + w.bindings).map { row in
+        // The lines' own columns; their connections' are read after, once per connection (``RecordColumns``).
+        let lines = try session.query(sql, [.int(afterID)] + w.bindings).map { row in
             let cells = row.makeRandomAccess()
-            let r = RecordColumns.record(text: { cells.text(Int($0)) }, int: { cells.int(Int($0)) })
-            return StoredRecord(id: r.id, record: r.record)
+            return RecordColumns.line(text: { cells.text(Int($0)) }, int: { cells.int(Int($0)) })
         }
+        var connections: [Int64: FlowRecord] = [:]
+        for list in RecordColumns.connectionIDLists(of: lines) {
+            for row in try session.query("SELECT \(Self.connectionSelectList) FROM \(Self.connectionsFrom) WHERE c.id IN (\(list))", []) {
+                let cells = row.makeRandomAccess()
+                let c = RecordColumns.connection(text: { cells.text(Int($0)) }, int: { cells.int(Int($0)) })
+                connections[c.id] = c.record
+            }
+        }
+        return RecordColumns.records(lines, connections: connections)
     }
 
     /// The predicate over `flow f` of `p`. A predicate on connection-level fields only is answered from the

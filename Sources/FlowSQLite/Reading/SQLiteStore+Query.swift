@@ -49,7 +49,7 @@ extension SQLiteStore: FlowReader {
     static func plan(_ p: Filter) -> QueryPlan {
         let f = SQLiteCompiler.compile(p)
         return QueryPlan(
-            backend: "sqlite", sql: "SELECT \(RecordReader.selectList)\nFROM flow f ... WHERE \(f.sql)",
+            backend: "sqlite", sql: "SELECT \(RecordColumns.selectList)\nFROM flow f ... WHERE \(f.sql)",
             bindings: f.bindings.map(\.description))
     }
 
@@ -80,25 +80,43 @@ extension SQLiteStore: FlowReader {
     /// Late materialization: the matching ids are found, sorted and cut to `limit` first (through the indexes, with
     /// only the id and the sort keys in any sorter), and only those rows are read with their dictionaries joined
     /// back. A `--limit 1000` query costs about what its count costs, not a sort of every matching row.
+    /// The memory map of limited row reads (its size bounds the map, not the memory it uses).
+    static let rowReadMap = 1 << 30
+
     private func plainRecords(
         _ predicate: SQLFragment, sort: [(Field, Bool)], limit: Int?, afterID: Int64
     ) throws -> [StoredRecord] {
         let order = sort.isEmpty
             ? " ORDER BY f.id"
             : " ORDER BY " + sort.map { "\($0.0.valueSQL) \($0.1 ? "DESC" : "ASC")" }.joined(separator: ", ") + ", f.id"
+        // The lines' own columns; their connections' are read after, once per connection (``RecordColumns``).
+        let lineFrom = sort.isEmpty ? RecordColumns.lineFrom : ReadJoins.readFrom
         var sql: String
         if let limit {
             // The sort keys may need the dictionary joins; a plain id order needs none.
             let from = sort.isEmpty ? "flow f" : ReadJoins.readFrom
             let ids = "SELECT f.id FROM \(from) WHERE f.id > ? AND \(predicate.sql)\(order) LIMIT \(limit)"
-            sql = "SELECT \(RecordReader.selectList) FROM \(ReadJoins.readFrom) WHERE f.id IN (\(ids))\(order)"
+            sql = "SELECT \(RecordColumns.lineSelectList) FROM \(lineFrom) WHERE f.id IN (\(ids))\(order)"
         } else {
-            sql = "SELECT \(RecordReader.selectList) FROM \(ReadJoins.readFrom) WHERE f.id > ? AND \(predicate.sql)\(order)"
+            sql = "SELECT \(RecordColumns.lineSelectList) FROM \(lineFrom) WHERE f.id > ? AND \(predicate.sql)\(order)"
         }
         return try read { db in
-            var out: [StoredRecord] = []
-            try RawStatement(db, sql, [.int(afterID)] + predicate.bindings).forEachRow { let r = RecordReader.record($0); out.append(StoredRecord(id: r.id, record: r.record)) }
-            return out
+            // A page of rows, most on a page of their own: read through a memory map, not a read(2) per page
+            // (1,000 rows: 7.3 -> 5.0 ms). The resident set grows by those pages at most; larger reads keep read(2).
+            let mapped = (limit ?? .max) <= 100_000
+            if mapped { try db.execute(sql: "PRAGMA mmap_size = \(Self.rowReadMap)") }
+            defer { if mapped { try? db.execute(sql: "PRAGMA mmap_size = 0") } }
+            var lines: [RecordColumns.LinePart] = []
+            try RawStatement(db, sql, [.int(afterID)] + predicate.bindings).forEachRow { lines.append(RecordColumns.line(text: $0.text, int: $0.int)) }
+            var connections: [Int64: FlowRecord] = [:]
+            for list in RecordColumns.connectionIDLists(of: lines) {
+                let sql = "SELECT \(RecordColumns.connectionSelectList) FROM \(ReadJoins.connectionsFrom) WHERE c.id IN (\(list))"
+                try RawStatement(db, sql).forEachRow { row in
+                    let c = RecordColumns.connection(text: row.text, int: row.int)
+                    connections[c.id] = c.record
+                }
+            }
+            return RecordColumns.records(lines, connections: connections)
         }
     }
 
