@@ -27,7 +27,8 @@ dpkg-query -W -f='${Status}' libcurl4-openssl-dev 2>/dev/null | grep -q "install
 swift build -c release --product flowq --static-swift-stdlib >/dev/null
 flowq=$PWD/.build/release/flowq
 median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
-secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; t1=$(date +%s.%N); echo "$t1 - $t0" | bc -l; }
+# Wall seconds of a command (bash's clock: no `date` process around it, which added 2-3 ms to every time).
+secs() { local t0 t1; t0=$EPOCHREALTIME; "$@" >/dev/null 2>&1 || true; t1=$EPOCHREALTIME; echo "$t1 - $t0" | bc -l; }
 peak_rss_mb() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.0f", $1 / 1024}'; }
 
 ingest() {
@@ -188,6 +189,13 @@ peers() {
         local agree; agree=$(python3 Benchmarks/peers_agree.py "$q" "$d/flowq-$q.out" "$d/duck-$q.out")
         printf '%-15s flowq %5s ms   DuckDB %5s ms   DuckDB/flowq %.2fx   answers: %s\n' "$q" "$(ms "$fm")" "$(ms "$dm")" "$(echo "$dm / $fm" | bc -l)" "$agree"
     done
+    # The same 1,000 rows from a running `flowq serve` (no answer cache): a query's time without a process start,
+    # in DuckDB's terms (its times are taken inside one Python process).
+    "$flowq" serve --db "$d/f.db" --listen 127.0.0.1:0 --cache-mb 0 >"$d/serve.log" 2>&1 &
+    local spid=$! sport; sport=$(served_port "$d/serve.log")
+    python3 Benchmarks/serve_load.py latency "$sport" "/api/v1/flows?q=$(enc "$sel")&limit=1000&format=ndjson" 21 |
+        awk '{printf "selective_1000 from flowq serve (no process start, no cache): median %s ms, %d bytes\n", $1, $2}'
+    kill $spid; wait $spid || true
     python3 Benchmarks/duckdb_peer.py raw "$d/felix.log" 3 | awk '{printf "DuckDB seed count straight from the NDJSON (no load): %.2f s\n", $2}'
     ts=(); for i in 1 2 3; do ts+=("$(secs "$flowq" report --db "$d/f.db" --format json --out "$d/r.json")"); done
     printf 'flowq report (no DuckDB equivalent): median %.2f s, peak RSS %s MB\n' "$(printf '%s\n' "${ts[@]}" | median)" \
@@ -212,6 +220,9 @@ scale() {
     local ts=(); for i in 1 2 3; do ts+=("$(secs "$flowq" report --db "$d/s.db" --format json --out "$d/r.json")"); done
     printf 'report: median %.2f s, peak RSS %s MB\n' "$(printf '%s\n' "${ts[@]}" | median)" "$(peak_rss_mb "$flowq" report --db "$d/s.db" --format json --out "$d/r.json")"
 }
+
+# A text as a URL query value.
+enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
 
 # The port a `flowq serve` log says it bound.
 served_port() { for _ in $(seq 1 100); do grep -o 'address=[^ ]*:[0-9]* \[flowq\] listening' "$1" 2>/dev/null | head -1 | sed 's/.*:\([0-9]*\) .*/\1/' | grep . && return; sleep 0.1; done; }
@@ -268,7 +279,6 @@ serve() {
     command -v wrk >/dev/null || { echo "serve needs wrk (apt-get install wrk)"; exit 2; }
     local sel='dest_namespace:yaobank and dest_port:2379 and reporter:dst'
     local seed='policies:{all_policies: *staged\:default-deny*} and action: "allow"'
-    local enc; enc() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1]))' "$1"; }
     local ts=()
     for i in $(seq 1 11); do ts+=("$(secs "$flowq" query "$seed" --db "$dir/10m.db" --count)"); done
     printf 'CLI seed count: median %.1f ms\n' "$(echo "$(printf '%s\n' "${ts[@]}" | median) * 1000" | bc -l)"

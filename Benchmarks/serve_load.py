@@ -3,8 +3,25 @@
 
   serve_load.py idle-health PORT N      hold N idle connections open, then time /healthz 21 times (median, max ms)
   serve_load.py goldmane-bodies DIR K M write K emitter bodies of M flows each (distinct times), Goldmane-shaped
+  serve_load.py latency PORT PATH N    GET PATH N times, one after another on one kept-alive connection: median ms
+                                        and bytes (a query's time with no process start, as DuckDB's in-process time)
 """
-import json, os, socket, sys, time, urllib.request
+import http.client, json, os, socket, sys, time, urllib.request
+
+def latency(port, path, n):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    ts, size = [], 0
+    for _ in range(n):
+        t0 = time.perf_counter()
+        conn.request("GET", path)
+        r = conn.getresponse()
+        body = r.read()
+        ts.append((time.perf_counter() - t0) * 1000)
+        if r.status != 200:
+            sys.exit(f"{path}: HTTP {r.status}: {body[:200]!r}")
+        size = len(body)
+    ts.sort()
+    print(f"{ts[len(ts) // 2]:.1f} {size}")
 
 def idle_health(port, n):
     held = [socket.create_connection(("127.0.0.1", port)) for _ in range(n)]
@@ -43,5 +60,7 @@ def goldmane_bodies(out, k, m):
 
 if sys.argv[1] == "idle-health":
     idle_health(int(sys.argv[2]), int(sys.argv[3]))
+elif sys.argv[1] == "latency":
+    latency(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
 elif sys.argv[1] == "goldmane-bodies":
     goldmane_bodies(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
