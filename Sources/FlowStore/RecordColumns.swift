@@ -65,14 +65,7 @@ extension RecordColumns {
     public static func line(text: (Int32) -> String?, int: (Int32) -> Int64?) -> LinePart {
         var r = FlowRecord()
         var i: Int32 = 2
-        for (k, _) in lineTexts {
-            r[k] = text(i)
-            i += 1
-        }
-        for (k, _) in lineInts {
-            r[k] = int(i)
-            i += 1
-        }
+        read(lineTexts, lineInts, at: &i, into: &r, text: text, int: int)
         for (k, _) in listColumns {
             r[k] = text(i).flatMap(StoredJSON.strings)
             i += 1
@@ -87,18 +80,26 @@ extension RecordColumns {
     public static func connection(text: (Int32) -> String?, int: (Int32) -> Int64?) -> (id: Int64, record: FlowRecord) {
         var r = FlowRecord()
         var i: Int32 = 1
-        for (k, _) in connectionTexts {
-            r[k] = text(i)
-            i += 1
-        }
-        for (k, _) in connectionInts {
-            r[k] = int(i)
-            i += 1
-        }
+        read(connectionTexts, connectionInts, at: &i, into: &r, text: text, int: int)
         r.sourceLabels = text(i).flatMap(StoredJSON.strings)
         r.destLabels = text(i + 1).flatMap(StoredJSON.strings)
         r.policies = text(i + 2).flatMap(StoredJSON.policies)
         return (int(0) ?? 0, r)
+    }
+
+    /// Reads text columns then integer columns from column `i` on, leaving `i` after them.
+    private static func read(
+        _ texts: [(TextKey, String)], _ ints: [(IntKey, String)], at i: inout Int32, into r: inout FlowRecord,
+        text: (Int32) -> String?, int: (Int32) -> Int64?
+    ) {
+        for (k, _) in texts {
+            r[k] = text(i)
+            i += 1
+        }
+        for (k, _) in ints {
+            r[k] = int(i)
+            i += 1
+        }
     }
 
     /// A line's own part of a record.

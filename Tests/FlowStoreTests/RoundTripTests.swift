@@ -27,6 +27,17 @@ import Testing
         let back = try store.records(Filter.always, limit: nil).map(\.record)
         #expect(back.count == records.count)
         for (a, b) in zip(records, back) { #expect(a == b) }
+        // Every read path puts each line together with its own connection's columns: a page (ids first, read
+        // through the memory map) and a page sorted by connection-level fields, whose lines of many connections
+        // come out interleaved.
+        let page = try store.records(Filter.always, limit: 50)
+        #expect(page.map(\.record) == Array(records.prefix(50)))
+        let byNamespace = try #require(FieldCatalogue.field(named: "dest_namespace"))
+        let bySource = try #require(FieldCatalogue.field(named: "source_name_aggr"))
+        let sorted = try store.records(Filter.always, sort: [(byNamespace, true), (bySource, false)], limit: records.count)
+        #expect(sorted.count == records.count)
+        #expect(Set(sorted.map(\.id)).count == records.count)
+        for r in sorted { #expect(r.record == records[Int(r.id) - 1]) }
     }
 
     @Test func dictionariesStoreRepeatedMetadataOnce() throws {
