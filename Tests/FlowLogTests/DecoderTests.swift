@@ -89,4 +89,65 @@ import Testing
             #expect(r.policies == oracle.policies && r.sourceLabels == oracle.sourceLabels)
         }
     }
+
+    /// One decoder reads lines whose members come in different orders, with names written with escapes or spaces,
+    /// unknown names where known ones stood, and duplicates: every line decodes as Foundation reads it (the decoder
+    /// checks each position against the previous line's name first).
+    @Test func membersInAnyOrderFromLineToLine() throws {
+        let lines = [
+            #"{"source_ip":"10.0.0.1","dest_name":"a-very-long-destination-name","dest_name_aggr":"agg-*","dest_port":80}"#,
+            #"{"dest_name_aggr":"agg-*","dest_name":"a-very-long-destination-name","source_ip":"10.0.0.2","dest_port":81}"#,
+            #"{"source\u005fip":"10.0.0.3","dest_name" :"n","x_unknown_key_name":1,"dest_port":82}"#,
+            #"{"source_ip":"10.0.0.4","dest_name":"n","dest_name":"last-wins-when-duplicated","dest_port":83}"#,
+            #"{"source_ip_extra":"not source_ip","source_ip":"10.0.0.5","dest_port":84,"dest_name_aggr":"b"}"#,
+            #"{"source_ip":"10.0.0.1","dest_name":"a-very-long-destination-name","dest_name_aggr":"agg-*","dest_port":80}"#,
+        ]
+        for round in 0..<3 {
+            for line in lines {
+                let r = try decoder.decode(line)
+                let oracle = try FoundationOracle.decode(line)
+                #expect(r.texts == oracle.texts && r.ints == oracle.ints && r.extra.map(\.key).sorted() == oracle.extra.map(\.key), "round \(round): \(line)")
+            }
+        }
+    }
+
+    /// Labels, domains and policy hits are sets Felix writes in map order: every order of one set decodes to the
+    /// same canonical list, and to the same object (what the store's identity caches key on).
+    @Test func theSameSetInAnyOrderIsOneObject() throws {
+        let labels = (0..<6).map { "app.kubernetes.io/label-\($0)=value-\($0)" }
+        let hits = ["0|security|gnp:security.pass|pass|0", "1|platform|staged:default-deny|deny|-1", "2|__PROFILE__|pro:kns.x|allow|0"]
+        var rng = SplitMix64(seed: 3)
+        func shuffled(_ xs: [String]) -> [String] {
+            var xs = xs
+            for i in stride(from: xs.count - 1, to: 0, by: -1) { xs.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+            return xs
+        }
+        func json(_ xs: [String]) -> String { "[" + xs.map { "\"\($0)\"" }.joined(separator: ",") + "]" }
+        var first: FlowRecord?
+        for _ in 0..<50 {
+            let line = #"{"source_labels":{"labels":"# + json(shuffled(labels)) + #"},"dest_domains":"#
+                + json(shuffled(["b.example.com", "a.example.com", "c.example.com"])) + #","policies":{"pending_policies":"#
+                + json(shuffled(hits)) + #"}}"#
+            let r = try decoder.decode(line)
+            #expect(r.sourceLabels == labels.sorted())
+            #expect(r[.destDomains] == ["a.example.com", "b.example.com", "c.example.com"])
+            #expect(r.policies?.pending == hits)
+            if let first {
+                #expect(r.sourceLabels!.withUnsafeBufferPointer { $0.baseAddress } == first.sourceLabels!.withUnsafeBufferPointer { $0.baseAddress })
+                #expect(r.policies!.pending!.withUnsafeBufferPointer { $0.baseAddress } == first.policies!.pending!.withUnsafeBufferPointer { $0.baseAddress })
+            } else {
+                first = r
+            }
+        }
+        // A set with one element more, or one changed byte, is another set.
+        let more = try decoder.decode(#"{"source_labels":{"labels":"# + json(labels + ["extra=1"]) + "}}")
+        #expect(more.sourceLabels == (labels + ["extra=1"]).sorted())
+        var changed = labels
+        changed[2] = "app.kubernetes.io/label-2=value-X"
+        #expect(try decoder.decode(#"{"source_labels":{"labels":"# + json(shuffled(changed)) + "}}").sourceLabels == changed.sorted())
+        // Duplicates are kept (a multiset), and escapes are resolved on every read.
+        #expect(try decoder.decode(#"{"dest_domains":["x.io","x.io","a.io"]}"#)[.destDomains] == ["a.io", "x.io", "x.io"])
+        #expect(try decoder.decode(#"{"dest_domains":["x.io","a.io"]}"#)[.destDomains] == ["a.io", "x.io"])
+        #expect(try decoder.decode(#"{"dest_domains":["\u0078.io","a.io"]}"#)[.destDomains] == ["a.io", "x.io"])
+    }
 }

@@ -9,6 +9,8 @@
 /// Keeps a bounded pool of the values it decoded (``InternPool``), so a decoder is used by one thread at a time.
 public struct FlowLineDecoder {
     private let pool = InternPool()
+    private let order = KeyOrder<Slot>()
+    private let sets = SetPool()
 
     public init() {}
 
@@ -28,12 +30,27 @@ public struct FlowLineDecoder {
         if c.peek() == UInt8(ascii: "}") {
             c.pos += 1
         } else {
+            var position = 0
             while true {
+                defer { position &+= 1 }
+                // The name the previous line had at this position, checked on its bytes (see ``KeyOrder``).
+                var length = 0
+                if let slot = order.match(position, c.base + c.pos, c.end - c.pos, length: &length) {
+                    c.pos &+= length
+                    try read(slot, &c, into: &record)
+                    c.skipWhitespace()
+                    if c.peek() == UInt8(ascii: ",") { c.pos += 1; continue }
+                    try c.expect(UInt8(ascii: "}"), "',' or '}'")
+                    break
+                }
+                c.skipWhitespace()
+                let nameStart = c.pos
                 let (ks, ke, plain) = try c.scanString()
                 try c.expect(UInt8(ascii: ":"), "':' after a key")
                 // Escape-free keys are matched on their bytes; only keys with escapes are decoded first.
                 let key = plain ? nil : try c.decodeString(from: ks, to: ke)
                 if let slot = key.map({ Self.keys.byText[$0] }) ?? Self.keys.lookup(c.base + ks, ke - ks) {
+                    if plain && c.pos == ke + 2 { order.remember(position, c.base + nameStart, c.pos - nameStart, slot) }
                     try read(slot, &c, into: &record)
                 } else {
                     let name = key ?? String(decoding: UnsafeBufferPointer(start: c.base + ks, count: ke - ks), as: UTF8.self)
@@ -97,29 +114,43 @@ public struct FlowLineDecoder {
                 throw DecodeError(error.code, "\(k.jsonKey): \(error.message)", at: error.position)
             }
         case .list(let k):
-            let setLike = k == .destDomains
-            record.lists[k.rawValue] = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in
-                let items = try readList(k.jsonKey, numeric: k.isNumeric, &c)
-                return setLike ? items.map { pool.shared(CanonicalOrder.set($0)) } : items
+            if k == .destDomains {
+                record.lists[k.rawValue] = try readSet(k.jsonKey, hits: false, &c)
+            } else {
+                record.lists[k.rawValue] = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in
+                    try readList(k.jsonKey, numeric: k.isNumeric, &c)
+                }
             }
         case .sourceLabels:
-            record.sourceLabels = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in
-                try readLabels("source_labels", &c).map { pool.shared(CanonicalOrder.set($0)) }
-            }
+            record.sourceLabels = try readLabels("source_labels", &c)
         case .destLabels:
-            record.destLabels = try interned(&c) { (c: inout JSONCursor) throws(DecodeError) in
-                try readLabels("dest_labels", &c).map { pool.shared(CanonicalOrder.set($0)) }
-            }
+            record.destLabels = try readLabels("dest_labels", &c)
         case .policies:
-            c.skipWhitespace()
-            let start = c.pos
-            let range = try c.skipValue(depth: 1)
-            record.policies = try pool.policyLists(c.base + start, range.count) { () throws(DecodeError) in
-                var inner = c
-                inner.pos = start
-                return try readPolicies(&inner).map { pool.shared($0.canonical) }
-            }
+            record.policies = try readPolicies(&c)
         }
+    }
+
+    /// A list Felix builds from a map (labels, domains, the hits of a policy list), in ``CanonicalOrder``: the same
+    /// set in any order is found in the ``SetPool`` and comes out as the same object.
+    private func readSet(_ key: String, hits: Bool, _ c: inout JSONCursor) throws(DecodeError) -> [String]? {
+        if try c.consumeNull() { return nil }
+        guard c.peek() == UInt8(ascii: "[") else { throw DecodeError(.wrongType, "\(key) must be a list", at: c.pos) }
+        let start = c.pos
+        var poolable = true
+        sets.begin()
+        try c.forEachElement { (e: inout JSONCursor) throws(DecodeError) in
+            e.skipWhitespace()
+            guard e.peek() == UInt8(ascii: "\"") else { throw DecodeError(.wrongType, "\(key) must hold strings", at: e.pos) }
+            let (s, end, plain) = try e.scanString()
+            if poolable { poolable = plain && sets.add(e.base + s, end - s) }
+        }
+        if poolable, let value = sets.lookup() { return value }
+        var inner = c
+        inner.pos = start
+        let items = try readList(key, numeric: false, &inner) ?? []
+        let value = pool.shared(hits ? CanonicalOrder.hits(items) : CanonicalOrder.set(items))
+        if poolable { sets.store(value) }
+        return value
     }
 
     /// A list value, reused from the pool when the same bytes were decoded before.
@@ -169,25 +200,24 @@ public struct FlowLineDecoder {
             throw DecodeError(.wrongType, "\(key) must be an object {\"labels\":[...]}", at: c.pos)
         }
         var labels: [String]? = nil
-        var sawLabels = false
-        try c.forEachMember { (name: String, c: inout JSONCursor) throws(DecodeError) in
-            if name == "labels" {
-                sawLabels = true
-                labels = try readList("\(key).labels", numeric: false, &c)
+        try c.forEachMember(in: Self.labelsKey) { (isLabels: Bool?, c: inout JSONCursor) throws(DecodeError) in
+            if isLabels == true {
+                labels = try readSet("\(key).labels", hits: false, &c)
             } else {
                 _ = try c.skipValue(depth: 2)
             }
         }
-        return sawLabels ? (labels ?? []) : []
+        return labels ?? pool.shared([])
     }
 
     private func readPolicies(_ c: inout JSONCursor) throws(DecodeError) -> PolicyLists? {
         if try c.consumeNull() { return nil }
         guard c.peek() == UInt8(ascii: "{") else { throw DecodeError(.wrongType, "policies must be an object", at: c.pos) }
+        // Each list is a canonical, shared object, so the same trace in any order has the same bits.
         var lists = PolicyLists()
-        try c.forEachMember { (name: String, c: inout JSONCursor) throws(DecodeError) in
-            if let list = TraceList(rawValue: name) {
-                lists[list] = try readList("policies.\(name)", numeric: false, &c)
+        try c.forEachMember(in: Self.traceLists) { (list: TraceList?, c: inout JSONCursor) throws(DecodeError) in
+            if let list {
+                lists[list] = try readSet("policies.\(list.rawValue)", hits: true, &c)
             } else {
                 _ = try c.skipValue(depth: 2)
             }
@@ -201,6 +231,11 @@ extension FlowLineDecoder {
     enum Slot: Sendable {
         case text(TextKey), int(IntKey), list(ListKey), sourceLabels, destLabels, policies
     }
+
+    /// The one member of `source_labels` and `dest_labels` that is read.
+    static let labelsKey = ByteKeyTable<Bool>([("labels", true)])
+    /// The members of `policies`.
+    static let traceLists = ByteKeyTable<TraceList>(TraceList.allCases.map { ($0.rawValue, $0) })
 
     /// The record slot of every known key.
     static let keys: ByteKeyTable<Slot> = {
