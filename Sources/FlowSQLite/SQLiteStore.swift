@@ -258,9 +258,13 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
         var rollup = Rollup()
         var span = FlowSpan()
         let counterIndexes = FlowColumns.counterIndexes
+        // Read once: `dictionaries` is a computed property, and reading one of its members copies the whole struct.
+        let conns = dictionaries.connsByIdentity
+        var arena = TextArena()
         for i in buffer.indices {
             let record = buffer.baseAddress! + i
             sqlite3_reset(s)
+            arena.reset()
             var col: Int32 = 1
             @inline(__always) func int(_ v: Int64?) {
                 if let v { sqlite3_bind_int64(s, col, v) } else { sqlite3_bind_null(s, col) }
@@ -268,7 +272,7 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
             }
             @inline(__always) func text(_ v: String?) {
                 if let v {
-                    _ = RawStatement.bindText(s, col, v)
+                    arena.bind(v, to: s, col)
                 } else {
                     sqlite3_bind_null(s, col)
                 }
@@ -277,11 +281,11 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
             int(record.pointee[.startTime])
             int(record.pointee[.endTime])
             let connID: Int64
-            if let cached = dictionaries.connsByIdentity.lookup(record, hostID: hostID, ignoreLineHost: overridingLines) {
+            if let cached = conns.lookup(record, hostID: hostID, ignoreLineHost: overridingLines) {
                 connID = cached
             } else {
                 connID = try resolveConn(record.pointee, hostID, overridingLines, db, &added)
-                dictionaries.connsByIdentity.remember(conn: connID, record: record.pointee)
+                conns.remember(conn: connID, record: record.pointee)
             }
             int(connID)
             text(record.pointee[.sourceIP])
@@ -308,6 +312,9 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
             }
             span.add(id: sqlite3_last_insert_rowid(db.sqliteConnection), start: record.pointee[.startTime], end: record.pointee[.endTime])
         }
+        // Nothing stays bound to the arena once it is gone (and this use keeps it alive until after the last step).
+        sqlite3_clear_bindings(s)
+        arena.reset()
         try rollup.store(db)
         try span.store(db)
     }

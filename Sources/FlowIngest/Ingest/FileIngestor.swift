@@ -122,7 +122,7 @@ public final class FileIngestor {
             source.close()
             throw error
         }
-        let channel = BatchChannel<DecodingStage.Batch>(capacity: 2)
+        let channel = BatchChannel<DecodingStage.Batch>(capacity: 4)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
             decoding.run(into: channel)

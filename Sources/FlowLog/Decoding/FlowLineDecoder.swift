@@ -132,22 +132,22 @@ public struct FlowLineDecoder {
 
     /// A list Felix builds from a map (labels, domains, the hits of a policy list), in ``CanonicalOrder``: the same
     /// set in any order is found in the ``SetPool`` and comes out as the same object.
-    private func readSet(_ key: String, hits: Bool, _ c: inout JSONCursor) throws(DecodeError) -> [String]? {
+    private func readSet(_ key: @autoclosure () -> String, hits: Bool, _ c: inout JSONCursor) throws(DecodeError) -> [String]? {
         if try c.consumeNull() { return nil }
-        guard c.peek() == UInt8(ascii: "[") else { throw DecodeError(.wrongType, "\(key) must be a list", at: c.pos) }
+        guard c.peek() == UInt8(ascii: "[") else { throw DecodeError(.wrongType, "\(key()) must be a list", at: c.pos) }
         let start = c.pos
         var poolable = true
         sets.begin()
         try c.forEachElement { (e: inout JSONCursor) throws(DecodeError) in
             e.skipWhitespace()
-            guard e.peek() == UInt8(ascii: "\"") else { throw DecodeError(.wrongType, "\(key) must hold strings", at: e.pos) }
+            guard e.peek() == UInt8(ascii: "\"") else { throw DecodeError(.wrongType, "\(key()) must hold strings", at: e.pos) }
             let (s, end, plain) = try e.scanString()
             if poolable { poolable = plain && sets.add(e.base + s, end - s) }
         }
         if poolable, let value = sets.lookup() { return value }
         var inner = c
         inner.pos = start
-        let items = try readList(key, numeric: false, &inner) ?? []
+        let items = try readList(key(), numeric: false, &inner) ?? []
         let value = pool.shared(hits ? CanonicalOrder.hits(items) : CanonicalOrder.set(items))
         if poolable { sets.store(value) }
         return value
