@@ -1,6 +1,5 @@
 import FlowIngest
 import FlowLog
-import FlowQuery
 import FlowSample
 import FlowSQLite
 import FlowStore
@@ -243,78 +242,6 @@ import Testing
         #expect(r.stored > 100 && r.stored < 2000)
         // The cut-off last line is recorded, not silently dropped.
         #expect(r.rejected <= 1)
-    }
-
-    /// Builds `out` from the bytes of `plain` cut into gzip members: deflated and stored ones of random sizes, and stored ones
-    /// sized so that a member ends exactly 0 to 16 bytes before each of the reader's 256 KB input boundaries (where
-    /// the inflater may already hold the next member's first bytes); then flips one byte if asked.
-    static let membersScript = #"""
-        import gzip, random, sys
-        random.seed(5)
-        data = open(sys.argv[1], 'rb').read()
-        out = bytearray(); pos = 0; chunk = 256 * 1024
-        def add(n, level):
-            global pos
-            out.extend(gzip.compress(data[pos:pos + n], compresslevel=level, mtime=0)); pos += n
-        for k in range(17):
-            boundary = (k + 1) * chunk - k
-            while len(out) + 6000 < boundary:
-                add(random.randint(300, 4000), random.choice([0, 0, 0, 6]))
-            room = boundary - len(out)
-            overhead = len(gzip.compress(b'x' * room, compresslevel=0, mtime=0)) - room
-            add(room - overhead, 0)
-            assert len(out) == boundary, (len(out), boundary)
-        while pos < len(data):
-            add(random.randint(300, 40000), random.choice([1, 6, 9]))
-        assert gzip.decompress(bytes(out)) == data
-        if len(sys.argv) > 3:
-            out[int(sys.argv[3])] ^= 0x55
-        open(sys.argv[2], 'wb').write(out)
-        """#
-
-    @Test(.enabled(if: Environment.has("python3"), "needs python3"))
-    func manyMembersEndingAtEveryPlaceOfTheReadsDecodeWhole() throws {
-        let dir = TempDir()
-        let text = Self.lines(5000).joined(separator: "\n") + "\n"
-        let plain = try dir.write("t.log", text)
-        let gz = dir.file("members.log.gz")
-        #expect(try run("/usr/bin/env", ["python3", "-c", Self.membersScript, plain, gz]).status == 0)
-        let store = try SQLiteStore(path: dir.file("m.db"))
-        let r = try FileIngestor(store: store, options: .init(host: "h")).ingest(path: gz)
-        #expect(r.error == nil && r.stored == 5000 && r.rejected == 0)
-        let fromPlain = try SQLiteStore(path: dir.file("p.db"))
-        _ = try FileIngestor(store: fromPlain, options: .init(host: "h")).ingest(path: plain)
-        #expect(try store.records(Filter.always, limit: nil).map(\.record) == fromPlain.records(Filter.always, limit: nil).map(\.record))
-    }
-
-    @Test(.enabled(if: Environment.has("python3"), "needs python3"))
-    func aCorruptByteInAMemberIsAClearError() throws {
-        let dir = TempDir()
-        let plain = try dir.write("t.log", Self.lines(5000).joined(separator: "\n") + "\n")
-        for at in [3, 300_000, 1_000_000] {
-            let gz = dir.file("bad-\(at).log.gz")
-            #expect(try run("/usr/bin/env", ["python3", "-c", Self.membersScript, plain, gz, String(at)]).status == 0)
-            let store = try SQLiteStore(path: dir.file("b-\(at).db"))
-            // In the first line the file's identity cannot be read: the ingest fails; later, the lines before count.
-            do {
-                let r = try FileIngestor(store: store, options: .init(host: "h")).ingest(path: gz)
-                #expect(at > 3 && r.error?.code == .corruptCompressed, "byte \(at): \(String(describing: r.error))")
-                #expect(r.stored < 5000)
-            } catch let e as IngestError {
-                #expect(at == 3 && e.code == .corruptCompressed, "byte \(at): \(e)")
-            }
-        }
-        // Bytes after the last member that are not a member.
-        let gz = dir.file("trailing.log.gz")
-        #expect(try run("/usr/bin/env", ["python3", "-c", Self.membersScript, plain, gz]).status == 0)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: gz))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data("not gzip at all\n".utf8))
-        try handle.close()
-        let store = try SQLiteStore(path: dir.file("t.db"))
-        let r = try FileIngestor(store: store, options: .init(host: "h")).ingest(path: gz)
-        #expect(r.error?.code == .corruptCompressed)
-        #expect(r.stored == 5000)
     }
 
     @Test(.enabled(if: !Environment.isRoot, "root reads every file"))

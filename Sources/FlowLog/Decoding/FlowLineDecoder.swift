@@ -6,8 +6,7 @@
 /// of the wrong type. Duplicate keys: the last one wins, as in Go and JavaScript. Lists Felix builds from maps
 /// (policy hits, `dest_domains`, labels) come out in ``CanonicalOrder``.
 ///
-/// Keeps bounded pools of the values it decoded (``InternPool``, and ``SetPool`` for the lists Felix builds from maps)
-/// and the member names of the line before (``KeyOrder``), so a decoder is used by one thread at a time.
+/// Keeps a bounded pool of the values it decoded (``InternPool``), so a decoder is used by one thread at a time.
 public struct FlowLineDecoder {
     private let pool = InternPool()
     private let order = KeyOrder<Slot>()
