@@ -122,6 +122,8 @@ public final class FileIngestor {
             source.close()
             throw error
         }
+        // Four decoded batches may wait for the writer, so that the two threads' stalls even out (+5% on 1M lines
+        // against two, about 10 MB more peak RSS).
         let channel = BatchChannel<DecodingStage.Batch>(capacity: 4)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {

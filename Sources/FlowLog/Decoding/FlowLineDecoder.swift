@@ -6,7 +6,8 @@
 /// of the wrong type. Duplicate keys: the last one wins, as in Go and JavaScript. Lists Felix builds from maps
 /// (policy hits, `dest_domains`, labels) come out in ``CanonicalOrder``.
 ///
-/// Keeps a bounded pool of the values it decoded (``InternPool``), so a decoder is used by one thread at a time.
+/// Keeps bounded pools of the values it decoded (``InternPool``, and ``SetPool`` for the lists Felix builds from maps)
+/// and the member names of the line before (``KeyOrder``), so a decoder is used by one thread at a time.
 public struct FlowLineDecoder {
     private let pool = InternPool()
     private let order = KeyOrder<Slot>()
@@ -32,32 +33,15 @@ public struct FlowLineDecoder {
         } else {
             var position = 0
             while true {
-                defer { position &+= 1 }
                 // The name the previous line had at this position, checked on its bytes (see ``KeyOrder``).
                 var length = 0
                 if let slot = order.match(position, c.base + c.pos, c.end - c.pos, length: &length) {
                     c.pos &+= length
                     try read(slot, &c, into: &record)
-                    c.skipWhitespace()
-                    if c.peek() == UInt8(ascii: ",") { c.pos += 1; continue }
-                    try c.expect(UInt8(ascii: "}"), "',' or '}'")
-                    break
-                }
-                c.skipWhitespace()
-                let nameStart = c.pos
-                let (ks, ke, plain) = try c.scanString()
-                try c.expect(UInt8(ascii: ":"), "':' after a key")
-                // Escape-free keys are matched on their bytes; only keys with escapes are decoded first.
-                let key = plain ? nil : try c.decodeString(from: ks, to: ke)
-                if let slot = key.map({ Self.keys.byText[$0] }) ?? Self.keys.lookup(c.base + ks, ke - ks) {
-                    if plain && c.pos == ke + 2 { order.remember(position, c.base + nameStart, c.pos - nameStart, slot) }
-                    try read(slot, &c, into: &record)
                 } else {
-                    let name = key ?? String(decoding: UnsafeBufferPointer(start: c.base + ks, count: ke - ks), as: UTF8.self)
-                    let r = try c.skipValue(depth: 1)
-                    let raw = String(decoding: UnsafeBufferPointer(start: c.base + r.lowerBound, count: r.count), as: UTF8.self)
-                    record.extra.append(ExtraField(key: name, rawJSON: raw))
+                    try readMember(at: position, &c, into: &record)
                 }
+                position &+= 1
                 c.skipWhitespace()
                 if c.peek() == UInt8(ascii: ",") { c.pos += 1; continue }
                 try c.expect(UInt8(ascii: "}"), "',' or '}'")
@@ -68,6 +52,26 @@ public struct FlowLineDecoder {
         if !c.atEnd { throw DecodeError(.invalidJSON, "unexpected text after the object", at: c.pos) }
         if record.extra.count > 1 { record.extra = Self.lastOfEachKey(record.extra) }
         return record
+    }
+
+    /// A member whose name is not the one ``KeyOrder`` expected at `position`: the name is read and looked up (and
+    /// remembered for the next line), then its value is read into its slot, or kept raw as an unknown key.
+    private func readMember(at position: Int, _ c: inout JSONCursor, into record: inout FlowRecord) throws(DecodeError) {
+        c.skipWhitespace()
+        let nameStart = c.pos
+        let (ks, ke, plain) = try c.scanString()
+        try c.expect(UInt8(ascii: ":"), "':' after a key")
+        // Escape-free keys are matched on their bytes; only keys with escapes are decoded first.
+        let key = plain ? nil : try c.decodeString(from: ks, to: ke)
+        if let slot = key.map({ Self.keys.byText[$0] }) ?? Self.keys.lookup(c.base + ks, ke - ks) {
+            if plain && c.pos == ke + 2 { order.remember(position, c.base + nameStart, c.pos - nameStart, slot) }
+            try read(slot, &c, into: &record)
+        } else {
+            let name = key ?? String(decoding: UnsafeBufferPointer(start: c.base + ks, count: ke - ks), as: UTF8.self)
+            let r = try c.skipValue(depth: 1)
+            let raw = String(decoding: UnsafeBufferPointer(start: c.base + r.lowerBound, count: r.count), as: UTF8.self)
+            record.extra.append(ExtraField(key: name, rawJSON: raw))
+        }
     }
 
     /// Unknown keys with duplicates removed, the last value of each kept where it stood: one pass with a set,
