@@ -56,7 +56,8 @@ struct PostgresTests {
         for _ in nodes { done.wait() }
         let want = "\(perNode * nodes.count)|\(perNode * nodes.count)"
         let got = Self.wait(db, Self.linesAndDistinct, want)
-        #expect(got == want, "stored (lines|distinct): \(got)\nnode-b log:\n\(Self.logTail(dir.file("node-b.log")))")
+        let logs = nodes.map { "\($0) log:\n\(Self.logTail(dir.file($0 + ".log")))" }.joined(separator: "\n")
+        #expect(got == want, "stored (lines|distinct): \(got)\n\(logs)")
         // Every node's lines are under its own checkpoints, and the readiness report reads them all.
         #expect(Self.psql(db, "SELECT count(DISTINCT node) FROM source_file") == "3")
         #expect(Self.psql(db, "SELECT count(*) FROM host") == "3")
@@ -68,7 +69,7 @@ struct PostgresTests {
         for p in collectors.values {
             p.terminate()
             p.waitUntilExit()
-            #expect(p.terminationStatus == 0)
+            #expect(p.terminationStatus == 0, "status \(p.terminationStatus) (a signal's number if it died of one)\n\(logs)")
         }
     }
 
