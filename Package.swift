@@ -29,6 +29,8 @@ let package = Package(
         // System libraries (C), wrapped as GRDB wraps SQLite.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Intel's ISA-L: gzip inflating at about three times zlib's speed (GzipSource).
+        .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
 
         // Domain core: no I/O.
         .target(
@@ -65,7 +67,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "FlowIngest", dependencies: ["FlowLog", "FlowStore", "CZlib", "CZstd"]),
+        .target(name: "FlowIngest", dependencies: ["FlowLog", "FlowStore", "CIsal", "CZstd"]),
         .target(
             name: "FlowReport",
             dependencies: [
@@ -134,7 +136,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "FlowIngestTests",
-            dependencies: ["FlowIngest", "FlowStore", "FlowSQLite", "FlowLog", "FlowSample", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
+            dependencies: ["FlowIngest", "FlowQuery", "FlowStore", "FlowSQLite", "FlowLog", "FlowSample", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "FlowReportTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import FlowIngest
 import FlowLog
+import FlowQuery
 import FlowSample
 import FlowSQLite
 import FlowStore
@@ -242,6 +243,119 @@ import Testing
         #expect(r.stored > 100 && r.stored < 2000)
         // The cut-off last line is recorded, not silently dropped.
         #expect(r.rejected <= 1)
+    }
+
+    /// Builds `out` from the bytes of `plain` cut into gzip members: deflated and stored ones of random sizes, and stored ones
+    /// sized so that a member ends exactly 0 to 16 bytes before each of the reader's 256 KB input boundaries (where
+    /// the inflater may already hold the next member's first bytes); then flips one byte if asked.
+    static let membersScript = #"""
+        import gzip, random, sys
+        random.seed(5)
+        data = open(sys.argv[1], 'rb').read()
+        out = bytearray(); pos = 0; chunk = 256 * 1024
+        def add(n, level):
+            global pos
+            out.extend(gzip.compress(data[pos:pos + n], compresslevel=level, mtime=0)); pos += n
+        for k in range(17):
+            boundary = (k + 1) * chunk - k
+            while len(out) + 6000 < boundary:
+                add(random.randint(300, 4000), random.choice([0, 0, 0, 6]))
+            room = boundary - len(out)
+            overhead = len(gzip.compress(b'x' * room, compresslevel=0, mtime=0)) - room
+            add(room - overhead, 0)
+            assert len(out) == boundary, (len(out), boundary)
+        while pos < len(data):
+            add(random.randint(300, 40000), random.choice([1, 6, 9]))
+        assert gzip.decompress(bytes(out)) == data
+        if len(sys.argv) > 3:
+            out[int(sys.argv[3])] ^= 0x55
+        open(sys.argv[2], 'wb').write(out)
+        """#
+
+    @Test(.enabled(if: Environment.has("python3"), "needs python3"))
+    func manyMembersEndingAtEveryPlaceOfTheReadsDecodeWhole() throws {
+        let dir = TempDir()
+        let text = Self.lines(5000).joined(separator: "\n") + "\n"
+        let plain = try dir.write("t.log", text)
+        let gz = dir.file("members.log.gz")
+        #expect(try run("/usr/bin/env", ["python3", "-c", Self.membersScript, plain, gz]).status == 0)
+        let store = try SQLiteStore(path: dir.file("m.db"))
+        let r = try FileIngestor(store: store, options: .init(host: "h")).ingest(path: gz)
+        #expect(r.error == nil && r.stored == 5000 && r.rejected == 0)
+        let fromPlain = try SQLiteStore(path: dir.file("p.db"))
+        _ = try FileIngestor(store: fromPlain, options: .init(host: "h")).ingest(path: plain)
+        #expect(try store.records(Filter.always, limit: nil).map(\.record) == fromPlain.records(Filter.always, limit: nil).map(\.record))
+    }
+
+    @Test(.enabled(if: Environment.has("python3"), "needs python3"))
+    func aCorruptByteInAMemberIsAClearError() throws {
+        let dir = TempDir()
+        let plain = try dir.write("t.log", Self.lines(5000).joined(separator: "\n") + "\n")
+        for at in [3, 300_000, 1_000_000] {
+            let gz = dir.file("bad-\(at).log.gz")
+            #expect(try run("/usr/bin/env", ["python3", "-c", Self.membersScript, plain, gz, String(at)]).status == 0)
+            let store = try SQLiteStore(path: dir.file("b-\(at).db"))
+            // In the first line the file's identity cannot be read: the ingest fails; later, the lines before count.
+            do {
+                let r = try FileIngestor(store: store, options: .init(host: "h")).ingest(path: gz)
+                #expect(at > 3 && r.error?.code == .corruptCompressed, "byte \(at): \(String(describing: r.error))")
+                #expect(r.stored < 5000)
+            } catch let e as IngestError {
+                #expect(at == 3 && e.code == .corruptCompressed, "byte \(at): \(e)")
+            }
+        }
+        // Bytes after the last member that are not a member.
+        let gz = dir.file("trailing.log.gz")
+        #expect(try run("/usr/bin/env", ["python3", "-c", Self.membersScript, plain, gz]).status == 0)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: gz))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("not gzip at all\n".utf8))
+        try handle.close()
+        let store = try SQLiteStore(path: dir.file("t.db"))
+        let r = try FileIngestor(store: store, options: .init(host: "h")).ingest(path: gz)
+        #expect(r.error?.code == .corruptCompressed)
+        #expect(r.stored == 5000)
+    }
+
+    /// A member with every optional header field (as `gzip` writes a file's name, and other tools a comment, an
+    /// extra field, a header CRC), alone and in every combination; and the same file cut after every byte of its
+    /// header: cut short, never corrupt.
+    static let headersScript = #"""
+        import struct, sys, zlib
+        data = open(sys.argv[1], 'rb').read()
+        def member(flags):
+            h = bytearray(b'\x1f\x8b\x08' + bytes([flags]) + struct.pack('<I', 0) + b'\x00\x03')
+            if flags & 4: h += struct.pack('<H', 6) + b'AB\x02\x00xy'
+            if flags & 8: h += b'flows-2026-12-03.log\x00'
+            if flags & 16: h += b'rotated by logrotate\x00'
+            if flags & 2: h += struct.pack('<H', zlib.crc32(bytes(h)) & 0xFFFF)
+            c = zlib.compressobj(6, zlib.DEFLATED, -15)
+            return bytes(h) + c.compress(data) + c.flush() + struct.pack('<II', zlib.crc32(data), len(data))
+        flags = int(sys.argv[3])
+        out = member(flags)
+        if len(sys.argv) > 4: out = out[:int(sys.argv[4])]
+        open(sys.argv[2], 'wb').write(out)
+        """#
+
+    @Test(.enabled(if: Environment.has("python3"), "needs python3"))
+    func everyGzipHeaderFieldIsReadAndACutHeaderIsCutShort() throws {
+        let dir = TempDir()
+        let plain = try dir.write("t.log", Self.lines(200).joined(separator: "\n") + "\n")
+        for flags in [0, 2, 4, 8, 16, 30] {
+            let gz = dir.file("h\(flags).log.gz")
+            #expect(try run("/usr/bin/env", ["python3", "-c", Self.headersScript, plain, gz, String(flags)]).status == 0)
+            let store = try SQLiteStore(path: dir.file("h\(flags).db"))
+            let r = try FileIngestor(store: store, options: .init(host: "h")).ingest(path: gz)
+            #expect(r.error == nil && r.stored == 200, "flags \(flags): \(String(describing: r.error))")
+        }
+        for cut in 1..<70 {
+            let gz = dir.file("cut\(cut).log.gz")
+            #expect(try run("/usr/bin/env", ["python3", "-c", Self.headersScript, plain, gz, "30", String(cut)]).status == 0)
+            let store = try SQLiteStore(path: dir.file("cut\(cut).db"))
+            var code: IngestError.Code?
+            do { code = try FileIngestor(store: store, options: .init(host: "h")).ingest(path: gz).error?.code } catch let e as IngestError { code = e.code }
+            #expect(code == .truncatedCompressed, "cut after \(cut) bytes: \(String(describing: code))")
+        }
     }
 
     @Test(.enabled(if: !Environment.isRoot, "root reads every file"))
