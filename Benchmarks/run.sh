@@ -244,7 +244,7 @@ agents() {
     for k in 0 1 2 3; do "$flowq" collect --watch "$d/node-$k=node-$k" --ship-to "http://127.0.0.1:$port" --log-level warning & pids+=($!); done
     while [ "$(sqlite3 "$dir/agents.db" 'SELECT coalesce(sum(lines), 0) FROM source_file' 2>/dev/null || echo 0)" -lt $((4 * n)) ]; do sleep 0.2; done
     t1=$(date +%s.%N)
-    for p in "${pids[@]}" $pid; do printf '  CPU of %s: %.1f s\n' "$(tr '\0' ' ' < /proc/$p/cmdline | cut -d' ' -f2)" "$(awk '{print ($14 + $15) / 100}' /proc/$p/stat)"; done
+    for p in "${pids[@]}" $pid; do printf '  CPU of %s: %.1f s (user %.1f, system %.1f)\n' "$(tr '\0' ' ' < /proc/$p/cmdline | cut -d' ' -f2)" $(awk '{print ($14 + $15) / 100, $14 / 100, $15 / 100}' /proc/$p/stat); done
     kill "${pids[@]}"; wait "${pids[@]}" || true
     printf '4 agents x %s lines: %.1f s = %.0f lines/s stored; flows in the store: %s\n' "$n" \
         "$(echo "$t1 - $t0" | bc -l)" "$(echo "4 * $n / ($t1 - $t0)" | bc -l)" "$(sqlite3 "$dir/agents.db" 'SELECT count(*) FROM flow')"
