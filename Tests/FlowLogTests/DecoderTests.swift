@@ -22,6 +22,25 @@ import Testing
         }
     }
 
+    /// Texts of up to 15 bytes are interned by their bytes (two words and the length): texts that differ only in
+    /// their length, their last byte or a byte of either word come back as written, whatever came before.
+    @Test func shortTextsOfEveryLengthComeBackAsWritten() throws {
+        var texts: [String] = []
+        for n in 0...17 {
+            texts.append(String(repeating: "a", count: n))
+            if n > 0 { texts.append(String(repeating: "a", count: n - 1) + "b") }
+            if n > 8 { texts.append("b" + String(repeating: "a", count: n - 1)) }
+        }
+        for _ in 0..<2 {  // the second time, every text is in the table
+            for t in texts {
+                let r = try decoder.decode(#"{"source_namespace":"\#(t)","dest_namespace":"x\#(t)","proto":"tcp"}"#)
+                #expect(r[.sourceNamespace] == t)
+                #expect(r[.destNamespace] == "x" + t)
+                #expect(r[.proto] == "tcp")
+            }
+        }
+    }
+
     @Test func toleratesEveryEraShape() throws {
         // v0 hits, policies null, lists null vs [], missing keys, "dst, fwd", proto as a number string,
         // fluentd keys, unknown keys.

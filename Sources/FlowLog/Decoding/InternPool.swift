@@ -53,9 +53,36 @@ final class InternPool {
         return v
     }
 
+    /// A text of at most 15 bytes keyed by those bytes themselves: two words, zero-padded, the length in the last
+    /// byte (so that no two texts share a key, and the empty text is the empty slot's).
+    private struct SmallSlot {
+        var key: (UInt64, UInt64) = (0, 0)
+        var value = ""
+    }
+
+    /// Texts of at most 15 bytes live inside their `String` (no object to share), so they were made anew for every
+    /// value, each validated as UTF-8: about 150 instructions, fifteen times a line (protocols, actions, IPs,
+    /// namespaces). A direct-mapped table of them returns one with two compares.
+    private var small = [SmallSlot](repeating: SmallSlot(), count: 1 << 12)
+
+    @inline(__always)
+    private func smallString(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
+        var key: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &key) { k in
+            k.baseAddress!.copyMemory(from: p, byteCount: n)
+            k[15] = UInt8(truncatingIfNeeded: n)
+        }
+        let h = (key.0 &* 0x9E37_79B9_7F4A_7C15) ^ (key.1 &* 0xC2B2_AE3D_27D4_EB4F)
+        let i = Int(truncatingIfNeeded: h >> 52)  // the top 12 bits: 4,096 slots
+        if small[i].key == key { return small[i].value }
+        let value = String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+        small[i] = SmallSlot(key: key, value: value)
+        return value
+    }
+
     /// The interned string for plain (escape-free, ASCII) bytes.
     func string(_ p: UnsafePointer<UInt8>, _ n: Int) -> String {
-        if n <= 15 { return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self) }  // small: inline
+        if n <= 15 { return smallString(p, n) }
         let make = { () throws(DecodeError) -> String? in String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self) }
         // `make` never throws or returns nil here.
         return (try? Self.lookup(&strings, p, n, make: make)).flatMap { $0 } ?? ""
