@@ -22,6 +22,7 @@ import Testing
             w.append(to: &out)
             let back = try JSONSerialization.jsonObject(with: Data(out), options: .fragmentsAllowed) as? String
             #expect(back == t, "\(Array(t.utf8)) as \(String(decoding: out, as: UTF8.self))")
+            #expect(JSONText.string(t) == String(decoding: out, as: UTF8.self), "the text helper escapes as the writer does")
         }
     }
 

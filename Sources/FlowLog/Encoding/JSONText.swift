@@ -1,34 +1,11 @@
 /// Small helpers for writing JSON text.
 public enum JSONText {
-    /// Appends `s` as a JSON string literal (quotes, escapes).
+    /// Appends `s` as a JSON string literal (quotes, escapes): ``JSONWriter``'s, so that one rule escapes every
+    /// text flowq writes.
     public static func appendString(_ s: String, to out: inout String) {
-        out += "\""
-        var plain = true
-        for b in s.utf8 where b < 0x20 || b == 0x22 || b == 0x5C {
-            plain = false
-            break
-        }
-        if plain {
-            out += s
-        } else {
-            for u in s.unicodeScalars {
-                switch u {
-                case "\"": out += "\\\""
-                case "\\": out += "\\\\"
-                case "\n": out += "\\n"
-                case "\r": out += "\\r"
-                case "\t": out += "\\t"
-                default:
-                    if u.value < 0x20 {
-                        let hex = String(u.value, radix: 16)
-                        out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                    } else {
-                        out.unicodeScalars.append(u)
-                    }
-                }
-            }
-        }
-        out += "\""
+        var w = JSONWriter(capacity: s.utf8.count + 8)
+        w.string(s)
+        w.append(to: &out)
     }
 
     /// Appends a JSON array of strings, or of numbers written as text.
