@@ -9,7 +9,8 @@ import FlowStore
 /// (`host`, `label_set`, `endpoint`, `service`, `string_list`, `policy_trace`, `conn`) are reference tables; every
 /// query joins lines to connections on `conn_id`.
 enum PostgresSchema {
-    static let version = 1
+    /// 2: `store_version`, the data version of this database alone.
+    static let version = 2
 
     static let ddl = """
         CREATE TABLE IF NOT EXISTS flowq_schema (version integer NOT NULL);
@@ -70,6 +71,16 @@ enum PostgresSchema {
             id bigserial PRIMARY KEY, node text NOT NULL, fingerprint text NOT NULL, path text NOT NULL, line bigint NOT NULL,
             "offset" bigint NOT NULL, code text NOT NULL, reason text NOT NULL, raw bytea, raw_length bigint NOT NULL,
             at bigint NOT NULL);
+        -- The data version (``PostgresStore/dataVersion()``): every transaction that changes lines bumps the row of
+        -- its writer's slot (its backend pid mod 256, so concurrent writers seldom wait on one row); the sum of the
+        -- rows grows by one with each commit, in this database only.
+        CREATE TABLE IF NOT EXISTS store_version (slot integer PRIMARY KEY, v bigint NOT NULL);
+        """
+
+    /// Bumps the data version; run inside every transaction that changes what a query can answer.
+    static let bumpVersion = """
+        INSERT INTO store_version (slot, v) VALUES (pg_backend_pid() % 256, 1)
+        ON CONFLICT (slot) DO UPDATE SET v = store_version.v + 1
         """
 
     static var countersDDL: String { FlowLayout.counters.map { "\($0.column) bigint" }.joined(separator: ", ") }

@@ -190,10 +190,11 @@ extension PostgresStore: FlowReader {
         try session.query("SELECT coalesce(max(id), 0) FROM flow").first?.int(0) ?? 0
     }
 
-    /// The server's current snapshot (`xmin:xmax:running xids`): it stays the same while no transaction that
-    /// wrote (on this server) starts or ends, and two equal snapshots see exactly the same rows.
+    /// The sum of `store_version`: it grows with every commit that changes this database's lines or roll-up, and
+    /// only then. (The server's snapshot, used before, moved with every transaction of every database on the
+    /// server, so a write elsewhere emptied the answer cache.)
     public func dataVersion() throws -> String {
-        try session.query("SELECT pg_current_snapshot()::text").first?.text(0) ?? ""
+        try session.query("SELECT coalesce(sum(v), 0)::text FROM store_version").first?.text(0) ?? ""
     }
 
     public func explain(_ p: Filter) -> QueryPlan { Self.plan(p) }

@@ -88,6 +88,7 @@ extension PostgresStore: FlowWriter, RetentionStore {
             }
             try upsert(checkpoint)
             if !rejects.isEmpty { try insert(rejects, checkpoint.fingerprint) }
+            try session.query(PostgresSchema.bumpVersion)
         }
     }
 
@@ -220,6 +221,7 @@ extension PostgresStore: FlowWriter, RetentionStore {
                     "DELETE FROM conn_hour WHERE hour >= $1 AND hour < $2", [.int(d * 24), .int((d + 1) * 24)])
                 let n = try session.query("SELECT count(*) FROM \(first)").first?.int(0) ?? 0
                 try session.query("DROP TABLE \(first)")
+                try session.query(PostgresSchema.bumpVersion)
                 return n
             }
             partitions.remove(d)
@@ -241,12 +243,16 @@ extension PostgresStore: FlowWriter, RetentionStore {
             try session.query("DELETE FROM conn_hour WHERE lines <= 0")
             let n = try session.query("SELECT count(*) FROM doomed").first?.int(0) ?? 0
             try session.query("DELETE FROM flow WHERE start_time >= \(day * 86_400) AND id IN (SELECT id FROM doomed)")
+            try session.query(PostgresSchema.bumpVersion)
             return Int(n)
         }
     }
 
     public func deleteRollups(endedBefore cutoff: Int64) throws {
-        try session.query("DELETE FROM conn_hour WHERE hour < $1", [.int(cutoff / 3600)])
+        try session.inTransaction {
+            try session.query("DELETE FROM conn_hour WHERE hour < $1", [.int(cutoff / 3600)])
+            try session.query(PostgresSchema.bumpVersion)
+        }
     }
 }
 

@@ -213,8 +213,12 @@ struct PostgresTests {
         #expect(ServerTests.object(try server.get("/api/v1/explain?q=dest_port%3E%3D53").body)["backend"] as? String == "postgres")
         let body = Repo.root.appendingPathComponent("Tests/Fixtures/goldmane/emitter-body.ndjson").path
         let before = Int(try run(Self.flowq, ["query", "--db", db, "--count"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
-        // Kept while nothing is committed (PostgreSQL's snapshot is the version), then given no more.
+        // Kept while nothing is committed to this database (a write to another database of the server changes
+        // nothing here), then given no more.
         #expect(try server.get("/api/v1/count", header: "X-Flowq-Cache").body == "{\"count\":\(before)}\n")
+        #expect(try server.get("/api/v1/count", header: "X-Flowq-Cache").header == "hit")
+        let other = try TestBackend.newDatabase()
+        #expect(try run(Self.flowq, ["ingest", Repo.sampleLogs("cluster"), "--db", other]).status == 0)
         #expect(try server.get("/api/v1/count", header: "X-Flowq-Cache").header == "hit")
         for expected in [7, 0] {
             let r = ServerTests.object(try server.post("/api/v1/flows/bulk", file: body, headers: ["Content-Type: application/x-ndjson"]).body)
