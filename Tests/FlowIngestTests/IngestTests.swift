@@ -182,6 +182,33 @@ import Testing
         #expect(zst.stored == 50 && zst.error == nil)
     }
 
+    /// Batches of lines of every era and shape, each decoded into the records of the batches stored before
+    /// (``RecordRecycler``), store what one batch of fresh records stores: nothing of an earlier line is left.
+    /// (A batch is cut between reads of 1 MB, so the 12 MB here make a dozen batches.)
+    @Test func recordsDecodedIntoAgainStoreWhatFreshOnesStore() throws {
+        let dir = TempDir()
+        var lines = try Repo.realLines()
+        for (i, era) in [Era.v0, .v1a, .v1c, .v2].enumerated() { lines += Self.lines(40, era: era, seed: UInt64(i + 3)) }
+        var rng = SplitMix64(seed: 11)
+        lines.shuffle(using: &rng)
+        for at in [20, 77, 140] {  // lines of a few keys only, after lines of every key
+            lines.insert("{\"start_time\": 1795392000, \"end_time\": 1795392010, \"source_namespace\": \"few-\(at)\"}", at: at)
+        }
+        lines.insert("{\"source_namespace\": \"half\", \"bytes_in\": \"x\"}", at: 50)  // rejected half-way
+        lines = (0..<30).flatMap { _ in lines }
+        let path = try dir.write("node-a/flows.log", lines.joined(separator: "\n") + "\n")
+        func stored(batchSize: Int) throws -> [FlowRecord] {
+            let store = try SQLiteStore(path: dir.file("b\(batchSize).db"))
+            let r = try FileIngestor(store: store, options: .init(batchSize: batchSize)).ingest(path: path)
+            #expect(r.stored == Int64(lines.count - 30) && r.rejected == 30, "\(r)")
+            return try store.records(.always, limit: nil).map(\.record)
+        }
+        let fresh = try stored(batchSize: 100_000)
+        let reused = try stored(batchSize: 3)
+        #expect(fresh.count == lines.count - 30)
+        #expect(reused == fresh)
+    }
+
     @Test func malformedLinesAreRejectedWithPlaceAndReasonAndGoodLinesKept() throws {
         let dir = TempDir()
         let store = try SQLiteStore(path: dir.file("i.db"))

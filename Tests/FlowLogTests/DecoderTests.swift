@@ -22,6 +22,65 @@ import Testing
         }
     }
 
+    /// A record decoded into again (as ingest does with the records of stored batches) holds that line only:
+    /// nothing of the line before survives, whether it had more keys, unknown keys, or failed half-way.
+    @Test func aRecordDecodedIntoAgainHoldsOnlyTheNewLine() throws {
+        let lines = try Repo.realLines() + [
+            #"{"source_namespace":"a","zz_unknown":[1,2],"dest_labels":{"labels":["x=y"]},"bytes_in":5}"#,
+            #"{"proto":"udp"}"#,
+            #"{"source_namespace":"half","bytes_in":"not a number"}"#,
+            #"{}"#,
+        ]
+        var reused = FlowRecord()
+        for before in lines {
+            for line in lines {
+                try? decode(before, into: &reused)
+                let fresh = Result { try decoder.decode(line) }
+                let again = Result {
+                    try decode(line, into: &reused)
+                    return reused
+                }
+                switch (fresh, again) {
+                case (.success(let a), .success(let b)): #expect(a == b, "\(line.prefix(60)) after \(before.prefix(60))")
+                case (.failure, .failure): break
+                default: Issue.record("\(line.prefix(60)) after \(before.prefix(60)): \(fresh) vs \(again)")
+                }
+            }
+        }
+    }
+
+    func decode(_ line: String, into record: inout FlowRecord) throws(DecodeError) {
+        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: line.utf8.count)
+        defer { bytes.deallocate() }
+        _ = bytes.initialize(from: line.utf8)
+        try decoder.decode(UnsafeBufferPointer(bytes), into: &record)
+    }
+
+    /// Integers of every length from 1 to 20 digits, read eight bytes at a time where the line goes on for 16
+    /// bytes and byte by byte near its end: each comes back as written, and a fraction, an exponent, a leading
+    /// zero or a value past Int64 is refused, whatever byte follows the digits.
+    @Test func integersOfEveryLengthAndEveryEnding() throws {
+        var digits: [String] = ["0", "7", "10", "9223372036854775807", "9223372036854775808", "18446744073709551616"]
+        for n in 1...20 {
+            digits.append(String((0..<n).map { i in Character(String((i * 7 + n) % 10 == 0 && i == 0 ? 1 : (i * 7 + n) % 10)) }))
+            digits.append(String(repeating: "9", count: n))
+            digits.append("1" + String(repeating: "0", count: n - 1))
+            digits.append("0" + String(repeating: "5", count: n))  // a leading zero
+        }
+        for d in digits {
+            for ending in [",", "}", " ,", ".5,", "e3,", "E3,", "x,", ":,", "/,", "\"a\","] {
+                for tail in ["", #" "source_namespace": "a-long-enough-namespace"}"#] {
+                    let line = #"{"bytes_in": "# + d + ending + (ending.hasSuffix(",") ? (tail.isEmpty ? #" "proto": "tcp"}"# : tail) : "")
+                    let valid = ending.hasPrefix(",") || ending.hasPrefix("}") || ending.hasPrefix(" ")
+                    let expected = valid && !(d.count > 1 && d.hasPrefix("0")) ? Int64(d) : nil
+                    let got = try? decoder.decode(line)
+                    #expect(got?[.bytesIn] == expected, "\(line)")
+                    if expected == nil { #expect(got == nil, "\(line)") }
+                }
+            }
+        }
+    }
+
     /// Texts of up to 15 bytes are interned by their bytes (two words and the length): texts that differ only in
     /// their length, their last byte or a byte of either word come back as written, whatever came before.
     @Test func shortTextsOfEveryLengthComeBackAsWritten() throws {

@@ -1,7 +1,6 @@
 import FlowLog
 import FlowStore
 import Foundation
-import Synchronization
 
 /// The reading half of ingest: decompress, frame lines, decode, and cut batches with their checkpoints.
 /// For a store that decodes lines itself (``RawLineWriter``: a node agent's server), it frames them only.
@@ -32,9 +31,11 @@ final class DecodingStage: @unchecked Sendable {
     private var lineNumber: Int64
     private var batch: Batch
     private var decoding: LineDecoding
-    /// Batches the writer has stored, handed back so that their records are freed on this thread, where they
-    /// were allocated (freeing across threads makes the two threads contend on the allocator).
-    let recycled = Mutex<[[FlowRecord]]>([])
+    /// Batches the writer has stored, handed back so that their records are decoded into again on this thread
+    /// (``spare``): two batches at most, past that freed.
+    let recycler: RecordRecycler
+    /// Records of stored batches, taken from ``recycler`` once a batch.
+    private var spare: [FlowRecord] = []
 
     init(
         path: String, source: any ByteSource, options: FileIngestor.Options, decoder: FlowLineDecoder, raw: Bool, checkpoint: Checkpoint
@@ -49,6 +50,7 @@ final class DecodingStage: @unchecked Sendable {
         lineNumber = 0
         framer = LineFramer(startOffset: 0, maxLineLength: options.maxLineLength)
         batch = Batch(checkpoint: checkpoint)
+        recycler = RecordRecycler(batches: 2)
     }
 
     /// A plain file resumes by seeking to the checkpoint; compressed ones skip the lines below it.
@@ -128,12 +130,11 @@ final class DecodingStage: @unchecked Sendable {
 
     /// Hands over the current batch and starts the next one.
     private func cut() -> Batch {
-        let stored = recycled.withLock { list -> [[FlowRecord]] in
-            let out = list
-            list.removeAll()
-            return out
+        while spare.count < options.batchSize {
+            let stored = recycler.take()
+            if stored.isEmpty { break }
+            if spare.isEmpty { spare = stored } else { spare += stored }
         }
-        _ = stored  // released here, on the decoding thread
         var out = batch
         out.checkpoint = checkpoint
         batch = Batch(checkpoint: checkpoint)
@@ -158,7 +159,12 @@ final class DecodingStage: @unchecked Sendable {
             if raw {
                 batch.lines.append(bytes, carriageReturn: length > bytes.count, offset: offset, number: lineNumber)
             } else {
-                if let r = decoding.decode(bytes, number: lineNumber, offset: offset, rejects: &batch.rejects) { batch.records.append(r) }
+                var r = spare.popLast() ?? FlowRecord()
+                if decoding.decode(bytes, into: &r, number: lineNumber, offset: offset, rejects: &batch.rejects) {
+                    batch.records.append(r)
+                } else {
+                    spare.append(r)
+                }
             }
             checkpoint.offset = offset + Int64(length) + 1
             checkpoint.lines = lineNumber

@@ -165,7 +165,7 @@ public final class FileIngestor {
             result.stored += Int64(batch.records.count + batch.lines.count)
             result.rejected += batch.rejects.total
             result.rejectedByReason.merge(batch.rejects.counts, uniquingKeysWith: +)
-            decoding.recycled.withLock { $0.append(batch.records) }
+            decoding.recycler.give(batch.records)
             result.linesRead += Int64(batch.records.count + batch.lines.count) + batch.rejects.total
             result.alreadyStored += batch.alreadyStored
             result.bytes = batch.bytes

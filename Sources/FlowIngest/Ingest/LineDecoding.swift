@@ -16,8 +16,18 @@ struct LineDecoding {
 
     /// Decodes line `number`, which starts at `offset`, or rejects it into `rejects` (and returns `nil`).
     mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>, number: Int64, offset: Int64, rejects: inout Rejects) -> FlowRecord? {
+        var record = FlowRecord()
+        return decode(bytes, into: &record, number: number, offset: offset, rejects: &rejects) ? record : nil
+    }
+
+    /// Decodes line `number` into `record` (see ``FlowLineDecoder/decode(_:into:)``), or rejects it into `rejects`
+    /// and returns `false`.
+    mutating func decode(
+        _ bytes: UnsafeBufferPointer<UInt8>, into record: inout FlowRecord, number: Int64, offset: Int64, rejects: inout Rejects
+    ) -> Bool {
         do {
-            return try decoder.decode(bytes)
+            try decoder.decode(bytes, into: &record)
+            return true
         } catch {
             let path = path
             reject(error.code.rawValue, into: &rejects) {
@@ -25,7 +35,7 @@ struct LineDecoding {
                     path: path, line: number, offset: offset, code: error.code.rawValue, reason: error.description,
                     raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: bytes.count)
             }
-            return nil
+            return false
         }
     }
 

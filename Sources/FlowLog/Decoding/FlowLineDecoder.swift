@@ -18,6 +18,15 @@ public struct FlowLineDecoder {
     /// Decodes a line (without its newline). A UTF-8 byte-order mark before it (editors write one at the start
     /// of a file) is skipped.
     public func decode(_ line: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> FlowRecord {
+        var record = FlowRecord()
+        try decode(line, into: &record)
+        return record
+    }
+
+    /// Decodes a line into `record`, which is ``FlowRecord/reset()`` first (a record of a stored batch is
+    /// decoded into again instead of a new one being made). On an error `record` holds part of the line.
+    public func decode(_ line: UnsafeBufferPointer<UInt8>, into record: inout FlowRecord) throws(DecodeError) {
+        record.reset()
         var c = JSONCursor(line)
         if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF { c.pos = 3 }
         c.skipWhitespace()
@@ -26,7 +35,6 @@ public struct FlowLineDecoder {
             throw DecodeError(.notAnObject, "a flow-log line is a JSON object", at: c.pos)
         }
         c.pos += 1
-        var record = FlowRecord()
         c.skipWhitespace()
         if c.peek() == UInt8(ascii: "}") {
             c.pos += 1
@@ -51,7 +59,6 @@ public struct FlowLineDecoder {
         c.skipWhitespace()
         if !c.atEnd { throw DecodeError(.invalidJSON, "unexpected text after the object", at: c.pos) }
         if record.extra.count > 1 { record.extra = Self.lastOfEachKey(record.extra) }
-        return record
     }
 
     /// A member whose name is not the one ``KeyOrder`` expected at `position`: the name is read and looked up (and

@@ -1,3 +1,4 @@
+import FlowIngest
 import FlowLog
 import Synchronization
 
@@ -27,8 +28,10 @@ final class DecoderPool<Decoder>: Sendable {
     }
 }
 
-/// The server's decoders: Felix lines (agents' batches) and Goldmane flows (the emitter's bodies).
+/// The server's decoders: Felix lines (agents' batches) and Goldmane flows (the emitter's bodies), and the records
+/// of stored agents' batches, decoded into again (two batches of each of four agents at most).
 enum Decoders {
     static let lines = DecoderPool { FlowLineDecoder() }
+    static let records = RecordRecycler(batches: 8)
     static let goldmane = DecoderPool { GoldmaneFlowDecoder() }
 }
