@@ -10,12 +10,10 @@ import Testing
 /// The node agents' raw mode: the ingestor frames lines only and a ``RawLineWriter`` decodes them elsewhere
 /// (`flowq serve`); the store must end up as `flowq ingest` of the same file leaves it.
 @Suite struct RawLinesTests {
-    /// The server's half, in process: the shipped lines decoded with ``RawLineDecoding`` into a real store, each
-    /// batch into the records of the batches before, as the server does.
+    /// The server's half, in process: the shipped lines decoded with ``RawLineDecoding`` into a real store.
     final class DecodingWriter: RawLineWriter {
         let store: SQLiteStore
         let decoder = FlowLineDecoder()
-        let recycler = RecordRecycler(batches: 4)
         var batches = 0
         init(_ store: SQLiteStore) { self.store = store }
 
@@ -30,12 +28,11 @@ import Testing
         {
             batches += 1
             let (records, found) = try lines.bytes.withUnsafeBufferPointer { b in
-                try RawLineDecoding.decode(b, runs: lines.runs, path: checkpoint.path, decoder: decoder, recycler: recycler)
+                try RawLineDecoding.decode(b, runs: lines.runs, path: checkpoint.path, decoder: decoder)
             }
             var all = rejects
             all.merge(found)
             try store.append(records: records, host: host, overridingLines: overridingLines, rejects: all, checkpoint: checkpoint)
-            recycler.give(records)
             return found.counts
         }
     }

@@ -1,4 +1,3 @@
-import FlowIngest
 import FlowLog
 import Synchronization
 
@@ -28,10 +27,8 @@ final class DecoderPool<Decoder>: Sendable {
     }
 }
 
-/// The server's decoders: Felix lines (agents' batches) and Goldmane flows (the emitter's bodies), and the records
-/// of stored agents' batches, decoded into again (two batches of each of four agents at most).
+/// The server's decoders: Felix lines (agents' batches) and Goldmane flows (the emitter's bodies).
 enum Decoders {
     static let lines = DecoderPool { FlowLineDecoder() }
-    static let records = RecordRecycler(batches: 8)
     static let goldmane = DecoderPool { GoldmaneFlowDecoder() }
 }

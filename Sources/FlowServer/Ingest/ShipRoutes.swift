@@ -26,9 +26,7 @@ struct ShipRoutes {
             let (records, found) = try await offEventLoop { try Self.decode(body, from: linesStart, batch) }
             var rejects = batch.rejects
             rejects.merge(found)
-            let outcome = try await writer.ship(key: key, batch: batch, records: records, rejects: rejects)
-            Decoders.records.give(records)
-            switch outcome {
+            switch try await writer.ship(key: key, batch: batch, records: records, rejects: rejects) {
             case .stored(let checkpoint, let duplicate):
                 let rejected = duplicate ? "{}" : Self.countsJSON(found.counts)
                 return json("{\"duplicate\":\(duplicate),\"checkpoint\":\(Self.checkpointJSON(checkpoint)),\"rejected\":\(rejected)}\n")
@@ -47,8 +45,7 @@ struct ShipRoutes {
             try body.withUnsafeReadableBytes { bytes in
                 // A batch whose runs do not cover its bytes is refused whole (`store.remote`, 400).
                 let lines = UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[start...])
-                return try RawLineDecoding.decode(
-                    lines, runs: batch.lines.runs, path: batch.checkpoint.path, decoder: decoder, recycler: Decoders.records)
+                return try RawLineDecoding.decode(lines, runs: batch.lines.runs, path: batch.checkpoint.path, decoder: decoder)
             }
         }
     }
