@@ -16,8 +16,12 @@ struct LineDecoding {
 
     /// Decodes line `number`, which starts at `offset`, or rejects it into `rejects` (and returns `nil`).
     mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>, number: Int64, offset: Int64, rejects: inout Rejects) -> FlowRecord? {
-        var record = FlowRecord()
-        return decode(bytes, into: &record, number: number, offset: offset, rejects: &rejects) ? record : nil
+        do {
+            return try decoder.decode(bytes)
+        } catch {
+            reject(error, bytes, number: number, offset: offset, into: &rejects)
+            return nil
+        }
     }
 
     /// Decodes line `number` into `record` (see ``FlowLineDecoder/decode(_:into:)``), or rejects it into `rejects`
@@ -29,13 +33,20 @@ struct LineDecoding {
             try decoder.decode(bytes, into: &record)
             return true
         } catch {
-            let path = path
-            reject(error.code.rawValue, into: &rejects) {
-                Reject(
-                    path: path, line: number, offset: offset, code: error.code.rawValue, reason: error.description,
-                    raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: bytes.count)
-            }
+            reject(error, bytes, number: number, offset: offset, into: &rejects)
             return false
+        }
+    }
+
+    /// Rejects line `number`, which did not decode.
+    private mutating func reject(
+        _ error: DecodeError, _ bytes: UnsafeBufferPointer<UInt8>, number: Int64, offset: Int64, into rejects: inout Rejects
+    ) {
+        let path = path
+        reject(error.code.rawValue, into: &rejects) {
+            Reject(
+                path: path, line: number, offset: offset, code: error.code.rawValue, reason: error.description,
+                raw: Array(bytes.prefix(Reject.maxRawBytes)), rawLength: bytes.count)
         }
     }
 

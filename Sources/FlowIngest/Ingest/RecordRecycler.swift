@@ -9,16 +9,16 @@ import Synchronization
 /// type's value witness: about 5,000 instructions a line between the two, where decoding into a kept record
 /// costs a pass over its slots (``FlowRecord/reset()``). Bounded: past `limit` batches (each bounded by the
 /// batch size of whoever made it), what is given is freed.
-public final class RecordRecycler: Sendable {
+final class RecordRecycler: Sendable {
     private let kept = Mutex<[[FlowRecord]]>([])
     /// Batches kept at most.
-    public let limit: Int
+    let limit: Int
 
-    public init(batches limit: Int) { self.limit = limit }
+    init(batches limit: Int) { self.limit = limit }
 
     /// Keeps `records` (a stored batch: no one else holds them, or decoding into them would copy them first)
     /// while there is room.
-    public func give(_ records: [FlowRecord]) {
+    func give(_ records: [FlowRecord]) {
         guard !records.isEmpty else { return }
         let dropped: [FlowRecord]? = kept.withLock { k in
             guard k.count < limit else { return records }
@@ -30,7 +30,7 @@ public final class RecordRecycler: Sendable {
 
     /// The records of one kept batch, or none: the caller takes them with `popLast()` and gives back what it did
     /// not use.
-    public func take() -> [FlowRecord] {
+    func take() -> [FlowRecord] {
         kept.withLock { $0.popLast() } ?? []
     }
 }

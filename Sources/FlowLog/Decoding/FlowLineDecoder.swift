@@ -19,7 +19,7 @@ public struct FlowLineDecoder {
     /// of a file) is skipped.
     public func decode(_ line: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> FlowRecord {
         var record = FlowRecord()
-        try decode(line, into: &record)
+        try fill(&record, from: line)
         return record
     }
 
@@ -27,6 +27,11 @@ public struct FlowLineDecoder {
     /// decoded into again instead of a new one being made). On an error `record` holds part of the line.
     public func decode(_ line: UnsafeBufferPointer<UInt8>, into record: inout FlowRecord) throws(DecodeError) {
         record.reset()
+        try fill(&record, from: line)
+    }
+
+    /// Decodes a line into `record`, whose every key is absent.
+    private func fill(_ record: inout FlowRecord, from line: UnsafeBufferPointer<UInt8>) throws(DecodeError) {
         var c = JSONCursor(line)
         if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF { c.pos = 3 }
         c.skipWhitespace()

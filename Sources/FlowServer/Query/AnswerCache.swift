@@ -7,8 +7,9 @@ import NIOCore
 /// Dashboards, scripts and the web page ask the same questions again and again while the data does not change
 /// between two asks (a collector commits a batch every second or so; an hour of history never changes). An answer
 /// is kept under the store's data version (``FlowReader/dataVersion()``: SQLite's `data_version`, PostgreSQL's
-/// `store_version` sum), read by a reader of its own before and after the answer is computed; it is kept only when the two
-/// are equal, so no commit fell inside the query, and it is given again only while the version is still the same.
+/// `store_version` sum), read by a reader of its own before and after the answer is computed; it is kept only when
+/// the two are equal, so no commit fell inside the query, and it is given again only while the version is still the
+/// same.
 /// Requests for an answer that is being computed wait for it instead of running the same query again (at most
 /// one query per question at a time). The kept answers are bounded by bytes; the least recently used go first.
 actor AnswerCache {
