@@ -37,6 +37,8 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Intel's ISA-L: gzip inflating at about three times zlib's speed (GzipSource).
         .systemLibrary(name: "CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+        // SQLite's process-wide configuration (a variadic C call Swift cannot make).
+        .systemLibrary(name: "CSQLiteConfig", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Domain core: no I/O.
         .target(
@@ -53,7 +55,7 @@ let package = Package(
         .target(
             name: "FlowSQLite",
             dependencies: [
-                "FlowLog", "FlowQuery", "FlowStore",
+                "FlowLog", "FlowQuery", "FlowStore", "CSQLiteConfig",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],

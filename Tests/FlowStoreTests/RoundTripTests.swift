@@ -40,6 +40,40 @@ import Testing
         for r in sorted { #expect(r.record == records[Int(r.id) - 1]) }
     }
 
+    /// The insert binds a parameter only when its value differs from the line before's: every column reads back as
+    /// its own line held it, whatever the lines before held there (the same value, another, null, absent, a text),
+    /// in one batch and across batches (each a new statement).
+    @Test func eachColumnHoldsItsOwnLineWhateverTheLineBefore() throws {
+        let dir = TempDir()
+        let store = try SQLiteStore(path: dir.file("b.db"))
+        let decoder = FlowLineDecoder()
+        let ints: [String?] = ["5", "5", "null", "null", nil, "7", "5", nil, "0", "0", "-3"]
+        let texts: [String?] = [#""a""#, #""a""#, "null", #""b""#, nil, nil, #""a""#, #""""#, "null"]
+        let lists: [String?] = ["[1,2]", "[1,2]", "null", "[]", nil, "[3]", "[1,2]"]
+        var lines: [String] = []
+        for i in 0..<60 {
+            var members = [#""start_time":\#(i % 3 == 0 ? 100 : 200)"#]
+            // Each key cycles through its values at its own phase, so neighbours differ in every combination.
+            for (k, key) in ["source_port", "bytes_in", "tcp_lost_packets", "num_flows"].enumerated() {
+                if let v = ints[(i + k * 3) % ints.count] { members.append(#""\#(key)":\#(v)"#) }
+            }
+            for (k, key) in ["dest_name", "process_name", "cluster", "source_ip"].enumerated() {
+                if let v = texts[(i + k * 2) % texts.count] { members.append(#""\#(key)":\#(v)"#) }
+            }
+            if let v = lists[i % lists.count] { members.append(#""nat_outgoing_ports":\#(v)"#) }
+            lines.append("{" + members.joined(separator: ",") + "}")
+        }
+        let records = try lines.map { try decoder.decode($0) }
+        for (n, part) in [records[0..<25], records[25..<26], records[26...]].enumerated() {
+            try store.append(
+                records: Array(part), host: nil, rejects: [],
+                checkpoint: Checkpoint(fingerprint: "b", path: "b", host: nil, offset: Int64(n + 1), lines: Int64(part.endIndex)))
+        }
+        let back = try store.records(Filter.always, limit: nil).map(\.record)
+        #expect(back.count == records.count)
+        for (i, (a, b)) in zip(records, back).enumerated() { #expect(a == b, "line \(i + 1): \(lines[i])") }
+    }
+
     @Test func dictionariesStoreRepeatedMetadataOnce() throws {
         let dir = TempDir()
         let store = try SQLiteStore(path: dir.file("d.db"))

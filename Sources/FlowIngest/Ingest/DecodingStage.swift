@@ -131,9 +131,11 @@ final class DecodingStage: @unchecked Sendable {
     /// Hands over the current batch and starts the next one.
     private func cut() -> Batch {
         while spare.count < options.batchSize {
-            let stored = recycler.take()
+            var stored = recycler.take()
             if stored.isEmpty { break }
-            if spare.isEmpty { spare = stored } else { spare += stored }
+            // The fewer records are appended to the more (appending copies each one, and frees the array it leaves).
+            if stored.count > spare.count { swap(&stored, &spare) }
+            spare += stored
         }
         var out = batch
         out.checkpoint = checkpoint

@@ -137,7 +137,7 @@ public final class FileIngestor {
             source.close()
         }
         var finishedRead: Bool?  // read to the end without a problem: whether the checkpoint is complete
-        while let batch = channel.take() {
+        while var batch = channel.take() {
             if shouldStop() {
                 channel.cancel()
                 break
@@ -165,8 +165,10 @@ public final class FileIngestor {
             result.stored += Int64(batch.records.count + batch.lines.count)
             result.rejected += batch.rejects.total
             result.rejectedByReason.merge(batch.rejects.counts, uniquingKeysWith: +)
-            decoding.recycler.give(batch.records)
             result.linesRead += Int64(batch.records.count + batch.lines.count) + batch.rejects.total
+            // Moved out of `batch`: records the decoding thread took while this loop still referred to them would be
+            // copied there, and freed here.
+            decoding.recycler.give(&batch.records)
             result.alreadyStored += batch.alreadyStored
             result.bytes = batch.bytes
             result.offset = batch.checkpoint.offset

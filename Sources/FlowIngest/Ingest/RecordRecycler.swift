@@ -16,16 +16,18 @@ final class RecordRecycler: Sendable {
 
     init(batches limit: Int) { self.limit = limit }
 
-    /// Keeps `records` (a stored batch: no one else holds them, or decoding into them would copy them first)
-    /// while there is room.
-    func give(_ records: [FlowRecord]) {
+    /// Takes `records` (a stored batch, left empty) to keep them while there is room. They move without a copy, so
+    /// once the lock is released no one else holds them (decoding into records still held elsewhere copies them).
+    func give(_ records: inout [FlowRecord]) {
         guard !records.isEmpty else { return }
-        let dropped: [FlowRecord]? = kept.withLock { k in
-            guard k.count < limit else { return records }
-            k.append(records)
-            return nil
+        var taken: [FlowRecord] = []
+        swap(&taken, &records)
+        kept.withLock { k in
+            guard k.count < limit else { return }
+            k.append([])
+            swap(&k[k.count - 1], &taken)
         }
-        _ = dropped  // freed here, outside the lock
+        // With no room, `taken` still holds the records: freed here, outside the lock.
     }
 
     /// The records of one kept batch, or none: the caller takes them with `popLast()` and gives back what it did
