@@ -76,7 +76,7 @@ extension PostgresStore: FlowWriter, RetentionStore {
                 connIDs.append(conn)
                 domainIDs.append(domains)
                 argsIDs.append(try r.pointee[.processArgs].map { try dictionaries.list($0, session) })
-                rollup.add(r.pointee, conn: conn, domains: domains)
+                rollup.add(r, conn: conn, domains: domains)
             }
         }
         try ensurePartitions(records)

@@ -308,7 +308,7 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
             text(record.pointee[.destName])
             let domainsID = try record.pointee[.destDomains].map { try dictionaries.domains($0, db, &added) }
             int(domainsID)
-            rollup.add(record.pointee, conn: connID, domains: domainsID)
+            rollup.add(record, conn: connID, domains: domainsID)
             text(record.pointee[.natOutgoingPorts].map { JSONText.array($0, numeric: true) })
             text(record.pointee[.processName])
             text(record.pointee[.processID])

@@ -25,18 +25,18 @@ public struct Rollup {
         public var dstMin: String?
         public var dstMax: String?
 
-        mutating func add(_ r: FlowRecord, start: Int64) {
+        mutating func add(_ record: UnsafePointer<FlowRecord>, start: Int64) {
             lines += 1
-            flows += r[.numFlows] ?? 1
-            bytes += (r[.bytesIn] ?? 0) + (r[.bytesOut] ?? 0)
-            packets += (r[.packetsIn] ?? 0) + (r[.packetsOut] ?? 0)
+            flows += record.pointee[.numFlows] ?? 1
+            bytes += (record.pointee[.bytesIn] ?? 0) + (record.pointee[.bytesOut] ?? 0)
+            packets += (record.pointee[.packetsIn] ?? 0) + (record.pointee[.packetsOut] ?? 0)
             first = min(first, start)
-            last = max(last, r[.endTime] ?? start)
-            if let ip = r[.sourceIP] {
+            last = max(last, record.pointee[.endTime] ?? start)
+            if let ip = record.pointee[.sourceIP] {
                 if srcMin.map({ ip < $0 }) ?? true { srcMin = ip }
                 if srcMax.map({ ip > $0 }) ?? true { srcMax = ip }
             }
-            if let ip = r[.destIP] {
+            if let ip = record.pointee[.destIP] {
                 if dstMin.map({ ip < $0 }) ?? true { dstMin = ip }
                 if dstMax.map({ ip > $0 }) ?? true { dstMax = ip }
             }
@@ -60,16 +60,18 @@ public struct Rollup {
         return ip.hasPrefix("127.") || ip == "::1"
     }
 
-    /// Adds a line of connection `conn` (and its domain list).
-    public mutating func add(_ r: FlowRecord, conn: Int64, domains domainsID: Int64?) {
-        let start = r[.startTime] ?? 0
+    /// Adds a line of connection `conn` (and its domain list). The line is read in place: a record passed by value
+    /// to another module is copied first (a retain and a release of each of its arrays and lists, which the decoding
+    /// thread touches too: a cache line moved between the cores for each).
+    public mutating func add(_ record: UnsafePointer<FlowRecord>, conn: Int64, domains domainsID: Int64?) {
+        let start = record.pointee[.startTime] ?? 0
         let key = Key(
             conn: conn, hour: start >= 0 ? start / 3600 : (start - 3599) / 3600,
-            srcNet: r[.sourceType] == "net" ? (r[.sourceIP] ?? "") : "",
-            dstNet: r[.destType] == "net" ? (r[.destIP] ?? "") : "",
-            loopback: Self.loopback(r[.sourceIP]) || Self.loopback(r[.destIP]))
+            srcNet: record.pointee[.sourceType] == "net" ? (record.pointee[.sourceIP] ?? "") : "",
+            dstNet: record.pointee[.destType] == "net" ? (record.pointee[.destIP] ?? "") : "",
+            loopback: Self.loopback(record.pointee[.sourceIP]) || Self.loopback(record.pointee[.destIP]))
         // Modified in place: one lookup, no copy of the value.
-        rows[key, default: Value()].add(r, start: start)
+        rows[key, default: Value()].add(record, start: start)
         if let domainsID { domains.insert(DomainKey(conn: conn, domains: domainsID)) }
     }
 

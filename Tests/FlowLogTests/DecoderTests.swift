@@ -81,6 +81,56 @@ import Testing
         }
     }
 
+    /// Strings are scanned eight bytes at a time and the scan jumps to the first quote, backslash, control or
+    /// non-ASCII byte of a word: such a byte at every position of strings of every length (as a text, a label and
+    /// a domain) decodes as Foundation decodes it, and a raw control byte is rejected wherever it stands.
+    @Test func stringsWithASpecialByteAtEveryPosition() throws {
+        let specials = [#"\""#, #"\\"#, #"\n"#, #"\u00e9"#, "é", "😀", "\u{01}", "\u{1F}", "\u{7F}"]
+        for n in 1...26 {
+            for p in 0..<n {
+                for special in specials {
+                    var chars = Array(String(repeating: "abcdefghij", count: 3).prefix(n)).map(String.init)
+                    chars[p] = special
+                    let text = chars.joined()
+                    let line = #"{"source_name":"\#(text)","source_labels":{"labels":["\#(text)","k=v"]},"dest_domains":["\#(text)"],"proto":"tcp"}"#
+                    let oracle = try? FoundationOracle.decode(line)
+                    let got = try? decoder.decode(line)
+                    #expect(got?.texts == oracle?.texts, "\(line)")
+                    #expect(got?.sourceLabels.map(Set.init) == oracle?.sourceLabels.map(Set.init), "\(line)")
+                    #expect(got?[.destDomains] == oracle?[.destDomains], "\(line)")
+                    #expect((got == nil) == (oracle == nil), "\(line)")
+                }
+            }
+        }
+        // Unterminated at the end of the line, at every length.
+        for n in 0...20 {
+            #expect(throws: DecodeError.self) { try decoder.decode(#"{"source_name":""# + String(repeating: "a", count: n)) }
+        }
+    }
+
+    /// Long texts are interned by a hash whose last word overlaps the one before, and member names are matched
+    /// against the previous line's by whole words, the last one overlapping: texts and names that differ only in
+    /// their last byte, or their first, come back as written, whatever the line before held.
+    @Test func textsAndNamesThatDifferInOneByteStayApart() throws {
+        for n in 8...40 {
+            let base = String(repeating: "q", count: n - 1)
+            for (a, b) in [(base + "a", base + "b"), ("a" + base, "b" + base)] {
+                for t in [a, b, a, a, b] {
+                    let r = try decoder.decode(#"{"source_name":"\#(t)","proto":"tcp"}"#)
+                    #expect(r[.sourceName] == t)
+                }
+            }
+        }
+        for (known, unknown, value) in [
+            ("source_port", "source_porx", "7"), ("proto", "protx", #""tcp""#), ("host", "hosx", #""n""#), ("bytes_in", "bytes_ix", "7"),
+        ] {
+            for name in [known, unknown, known, unknown, unknown, known] {
+                let r = try decoder.decode(#"{"\#(name)":\#(value)}"#)
+                #expect(r.extra.map(\.key) == (name == unknown ? [unknown] : []), "\(name)")
+            }
+        }
+    }
+
     /// Texts of up to 15 bytes are interned by their bytes (two words and the length): texts that differ only in
     /// their length, their last byte or a byte of either word come back as written, whatever came before.
     @Test func shortTextsOfEveryLengthComeBackAsWritten() throws {

@@ -129,6 +129,8 @@ cdp("Input.dispatchMouseEvent", type="mousePressed", x=box[0] + box[2] * 0.55, y
 cdp("Input.dispatchMouseEvent", type="mouseMoved", x=box[0] + box[2] * 0.75, y=y, button="left")
 cdp("Input.dispatchMouseEvent", type="mouseReleased", x=box[0] + box[2] * 0.75, y=y, button="left", clickCount=1)
 wait("location.hash.includes('since=') && location.hash.includes('until=')", "the zoomed range")
+# The zoomed view in full (rows, count, histogram) before the next search is typed: the form is refilled from it.
+wait("document.body.dataset.shown === location.hash", "the zoomed rows")
 zoom = js("decodeURIComponent(location.hash)")
 print(f"histogram zoom: {zoom[zoom.index('since='):][:80]}")
 

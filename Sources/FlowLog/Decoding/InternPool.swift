@@ -21,16 +21,23 @@ final class InternPool {
     static func hash(_ p: UnsafePointer<UInt8>, _ n: Int) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         var i = 0
-        // 8 bytes at a time, then the tail.
+        // 8 bytes at a time; the tail of a text of eight bytes or more as its last eight (overlapping the word
+        // before: the same bytes always hash alike, and nothing past them is read), of a shorter one byte by byte.
         while i + 8 <= n {
             let w = UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self)
             h = (h ^ w) &* 0x100_0000_01b3
             h ^= h >> 29
             i += 8
         }
-        while i < n {
-            h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3
-            i += 1
+        if i < n && n >= 8 {
+            let w = UnsafeRawPointer(p + n - 8).loadUnaligned(as: UInt64.self)
+            h = (h ^ w) &* 0x100_0000_01b3
+            h ^= h >> 29
+        } else {
+            while i < n {
+                h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3
+                i += 1
+            }
         }
         h ^= UInt64(n)
         return h ^ (h >> 32)

@@ -40,17 +40,25 @@ final class KeyOrder<Slot> {
         let n = lengths[k]
         guard n > 0, n <= available else { return nil }
         let q = UnsafePointer(bytes + k * Self.width)
-        // Eight bytes at a time (patterns are zero-padded to the width, the line is not read past `available`).
-        var i = 0
-        while i &+ 8 <= n {
-            if UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(q + i).loadUnaligned(as: UInt64.self) {
+        // Eight bytes at a time, the last eight overlapping the ones before (nothing is read past the pattern's `n`
+        // bytes, which `available` holds); a pattern shorter than eight bytes a byte at a time.
+        if n >= 8 {
+            var i = 0
+            while i &+ 8 < n {
+                if UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(q + i).loadUnaligned(as: UInt64.self) {
+                    return nil
+                }
+                i &+= 8
+            }
+            if UnsafeRawPointer(p + n - 8).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(q + n - 8).loadUnaligned(as: UInt64.self) {
                 return nil
             }
-            i &+= 8
-        }
-        while i < n {
-            if p[i] != q[i] { return nil }
-            i &+= 1
+        } else {
+            var i = 0
+            while i < n {
+                if p[i] != q[i] { return nil }
+                i &+= 1
+            }
         }
         length = n
         return slots[k]

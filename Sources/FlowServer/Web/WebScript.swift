@@ -93,7 +93,12 @@ $('#search').addEventListener('submit', e => {
 });
 $('#range').addEventListener('change', () => { if ($('#range').value !== 'custom') $('#search').requestSubmit(); });
 
+// Each search supersedes the one before: a slower answer to an earlier one must not replace what a later one showed
+// (its rows, or the error of a broken query). body[data-shown] is the view the page shows in full.
+let discoverSeq = 0;
 async function discover() {
+  const seq = ++discoverSeq, shown = location.hash;
+  const current = () => seq === discoverSeq;
   fillForm();
   if (!fields.length) { const r = await api('/api/v1/fields'); if (r.ok) fields = r.body; buildColumnPicker(); }
   const q = view.params.get('q') || '';
@@ -105,18 +110,25 @@ async function discover() {
   // The table first; the count and the histogram follow without holding it up.
   const countReq = api('/api/v1/count?' + p), histReq = api('/api/v1/histogram?' + p + '&buckets=80');
   const rows = await api('/api/v1/flows?' + rowsParams);
+  if (!current()) return;
   $('#rows').dataset.query = q;
-  if (!rows.ok) { showError($('#error'), rows.body, q); $('#summary').textContent = ''; $('#rows tbody').replaceChildren(); return; }
+  if (!rows.ok) {
+    showError($('#error'), rows.body, q); $('#summary').textContent = ''; $('#rows tbody').replaceChildren();
+    document.body.dataset.shown = shown;
+    return;
+  }
   $('#error').hidden = true;
   renderTable(rows.body);
   const ms = Math.round(performance.now() - started);
   $('#summary').dataset.ms = ms;
   $('#summary').textContent = `showing ${rows.body.length} (${ms} ms); counting…`;
   const count = await countReq;
-  if ($('#rows').dataset.query !== q) return;
+  if (!current()) return;
   $('#summary').textContent = `${count.ok ? count.body.count.toLocaleString() : '?'} matching lines` + (rows.body.length ? `; showing ${rows.body.length}` : '') + ` (table in ${ms} ms)`;
   const hist = await histReq;
-  if (hist.ok && $('#rows').dataset.query === q) renderHistogram(hist.body);
+  if (!current()) return;
+  if (hist.ok) renderHistogram(hist.body);
+  document.body.dataset.shown = shown;
 }
 
 function buildColumnPicker() {
