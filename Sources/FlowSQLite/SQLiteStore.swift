@@ -40,7 +40,7 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
         ProcessInfo.processInfo.environment["FLOWQ_DB"] ?? "flowq.db"
     }
 
-    /// SQLite's process-wide settings, made before its first use (see `flowq_sqlite_configure`): about 5% of the
+    /// SQLite's process-wide settings, made before its first use (see `flowq_sqlite_configure`): about 4% of the
     /// writer's instructions were mutexes and memory counters.
     private static let configured: Int32 = flowq_sqlite_configure()
 

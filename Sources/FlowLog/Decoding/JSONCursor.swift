@@ -48,7 +48,7 @@ struct JSONCursor {
         if pos < end && base[pos] > 0x20 && base[pos] != UInt8(ascii: "n") { return false }
         skipWhitespace()
         guard peek() == UInt8(ascii: "n") else { return false }
-        // The four bytes at once ("null" read as a little-endian word); anything else is an error `literal` words.
+        // The four bytes at once ("null" read as a little-endian word); anything else is an error, which `literal` words.
         if pos &+ 4 <= end && UnsafeRawPointer(base + pos).loadUnaligned(as: UInt32.self) == 0x6C6C_756E {
             pos &+= 4
             return true
