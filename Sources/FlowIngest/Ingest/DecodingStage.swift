@@ -161,11 +161,15 @@ final class DecodingStage: @unchecked Sendable {
             if raw {
                 batch.lines.append(bytes, carriageReturn: length > bytes.count, offset: offset, number: lineNumber)
             } else {
-                var r = spare.popLast() ?? FlowRecord()
-                if decoding.decode(bytes, into: &r, number: lineNumber, offset: offset, rejects: &batch.rejects) {
+                // Into a record of a stored batch when there is one; else into a new record (no reset to pay).
+                if var r = spare.popLast() {
+                    if decoding.decode(bytes, into: &r, number: lineNumber, offset: offset, rejects: &batch.rejects) {
+                        batch.records.append(r)
+                    } else {
+                        spare.append(r)
+                    }
+                } else if let r = decoding.decode(bytes, number: lineNumber, offset: offset, rejects: &batch.rejects) {
                     batch.records.append(r)
-                } else {
-                    spare.append(r)
                 }
             }
             checkpoint.offset = offset + Int64(length) + 1
