@@ -14,6 +14,8 @@ import Testing
     final class DecodingWriter: RawLineWriter {
         let store: SQLiteStore
         let decoder = FlowLineDecoder()
+        /// As the server does: the records of each stored batch are decoded into again for the next.
+        let recycler = RecordRecycler(batches: 1)
         var batches = 0
         init(_ store: SQLiteStore) { self.store = store }
 
@@ -27,12 +29,13 @@ import Testing
             -> [String: Int64]
         {
             batches += 1
-            let (records, found) = try lines.bytes.withUnsafeBufferPointer { b in
-                try RawLineDecoding.decode(b, runs: lines.runs, path: checkpoint.path, decoder: decoder)
+            var (records, found) = try lines.bytes.withUnsafeBufferPointer { b in
+                try RawLineDecoding.decode(b, runs: lines.runs, path: checkpoint.path, decoder: decoder, recycler: recycler)
             }
             var all = rejects
             all.merge(found)
             try store.append(records: records, host: host, overridingLines: overridingLines, rejects: all, checkpoint: checkpoint)
+            recycler.give(&records)
             return found.counts
         }
     }
@@ -85,6 +88,36 @@ import Testing
                 == ingested.read { try Row.fetchAll($0, sql: flows).map(\.description) })
     }
 
+    /// Lines decoded into the records of a stored batch hold what a new record would: a member the line omits is
+    /// absent, whatever the line decoded into the record before held (its labels, policies, domains, unknown keys).
+    @Test func recycledRecordsHoldOnlyTheirOwnLine() throws {
+        func raw(_ texts: [String]) -> RawLines {
+            var lines = RawLines()
+            var offset: Int64 = 0
+            for (i, text) in texts.enumerated() {
+                Array(text.utf8).withUnsafeBufferPointer { lines.append($0, carriageReturn: false, offset: offset, number: Int64(i + 1)) }
+                offset += Int64(text.utf8.count + 1)
+            }
+            return lines
+        }
+        let decoder = FlowLineDecoder()
+        let recycler = RecordRecycler(batches: 1)
+        let rich = raw(IngestTests.lines(6).map { String($0.dropLast()) + #","x_unknown":[1,2]}"# })
+        var (first, _) = try rich.bytes.withUnsafeBufferPointer {
+            try RawLineDecoding.decode($0, runs: rich.runs, path: "p", decoder: decoder, recycler: recycler)
+        }
+        #expect(first.count == 6 && first.allSatisfy { $0.sourceLabels != nil && !$0.extra.isEmpty })
+        recycler.give(&first)
+        let sparseTexts = (0..<8).map { #"{"start_time":\#($0),"end_time":\#($0 + 5),"reporter":"src"}"# }
+        let sparse = raw(sparseTexts)
+        let (second, rejects) = try sparse.bytes.withUnsafeBufferPointer {
+            try RawLineDecoding.decode($0, runs: sparse.runs, path: "p", decoder: decoder, recycler: recycler)
+        }
+        #expect(rejects.total == 0)
+        #expect(second == (try sparseTexts.map { try decoder.decode($0) }))
+        #expect(recycler.take().isEmpty, "the stored batch's six records were decoded into")
+    }
+
     @Test func runsMustCoverTheBytes() throws {
         var lines = RawLines()
         for (i, text) in ["nope", "[1]"].enumerated() {
@@ -99,11 +132,11 @@ import Testing
         ]
         for runs in bad {
             #expect(throws: StoreError.self) {
-                try lines.bytes.withUnsafeBufferPointer { try RawLineDecoding.decode($0, runs: runs, path: "p", decoder: decoder) }
+                try lines.bytes.withUnsafeBufferPointer { try RawLineDecoding.decode($0, runs: runs, path: "p", decoder: decoder, recycler: RecordRecycler(batches: 1)) }
             }
         }
         let (records, rejects) = try lines.bytes.withUnsafeBufferPointer {
-            try RawLineDecoding.decode($0, runs: lines.runs, path: "p", decoder: decoder)
+            try RawLineDecoding.decode($0, runs: lines.runs, path: "p", decoder: decoder, recycler: RecordRecycler(batches: 1))
         }
         #expect(records.isEmpty && rejects.total == 2)
         #expect(rejects.kept.map { "\($0.line)@\($0.offset)" } == ["1@0", "2@100"])

@@ -9,16 +9,17 @@ import Synchronization
 /// type's value witness: about 5,000 instructions a line between the two, where decoding into a kept record
 /// costs a pass over its slots (``FlowRecord/reset()``). Bounded: past `limit` batches (each bounded by the
 /// batch size of whoever made it), what is given is freed.
-final class RecordRecycler: Sendable {
+public final class RecordRecycler: Sendable {
     private let kept = Mutex<[[FlowRecord]]>([])
     /// Batches kept at most.
-    let limit: Int
+    public let limit: Int
 
-    init(batches limit: Int) { self.limit = limit }
+    /// A recycler that keeps `limit` batches at most.
+    public init(batches limit: Int) { self.limit = limit }
 
     /// Takes `records` (a stored batch, left empty) to keep them while there is room. They move without a copy, so
     /// once the lock is released no one else holds them (decoding into records still held elsewhere copies them).
-    func give(_ records: inout [FlowRecord]) {
+    public func give(_ records: inout [FlowRecord]) {
         guard !records.isEmpty else { return }
         var taken: [FlowRecord] = []
         swap(&taken, &records)
@@ -32,7 +33,7 @@ final class RecordRecycler: Sendable {
 
     /// The records of one kept batch, or none: the caller takes them with `popLast()` and gives back what it did
     /// not use.
-    func take() -> [FlowRecord] {
+    public func take() -> [FlowRecord] {
         kept.withLock { $0.popLast() } ?? []
     }
 }

@@ -105,10 +105,23 @@ public final class GoldmaneFlowDecoder {
 
     /// The record of one Goldmane flow (one line of the emitter's body, without its newline).
     public func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> FlowRecord {
+        var r = FlowRecord()
+        try fill(&r, from: bytes)
+        return r
+    }
+
+    /// Decodes one Goldmane flow into `record`, which is ``FlowRecord/reset()`` first (a record of a stored part
+    /// decoded into again, as ``FlowLineDecoder/decode(_:into:)`` does). On an error `record` holds part of the flow.
+    public func decode(_ bytes: UnsafeBufferPointer<UInt8>, into record: inout FlowRecord) throws(DecodeError) {
+        record.reset()
+        try fill(&record, from: bytes)
+    }
+
+    /// Decodes one flow into `r`, whose every key is absent.
+    private func fill(_ r: inout FlowRecord, from bytes: UnsafeBufferPointer<UInt8>) throws(DecodeError) {
         var c = JSONCursor(bytes)
         c.skipWhitespace()
         guard c.peek() == UInt8(ascii: "{") else { throw c.fail("a Goldmane flow is a JSON object", code: .notAnObject) }
-        var r = FlowRecord()
         var key: Key?
         var sourceLabels: [String] = [], destLabels: [String] = []
         try c.forEachMember(in: Name.table) { name, c throws(DecodeError) in
@@ -164,7 +177,6 @@ public final class GoldmaneFlowDecoder {
         where r[k] == nil {
             r[k] = 0
         }
-        return r
     }
 
     /// An integer member; `null` leaves what an earlier duplicate set.

@@ -1,3 +1,4 @@
+import FlowIngest
 import FlowLog
 import Synchronization
 
@@ -27,8 +28,12 @@ final class DecoderPool<Decoder>: Sendable {
     }
 }
 
-/// The server's decoders: Felix lines (agents' batches) and Goldmane flows (the emitter's bodies).
+/// The server's decoders: Felix lines (agents' batches) and Goldmane flows (the emitter's bodies), and the records
+/// of stored batches and parts, decoded into again (``RecordRecycler``: a new record costs allocations and a copy
+/// of its empty slots, its release a pass of value witnesses).
 enum Decoders {
     static let lines = DecoderPool { FlowLineDecoder() }
     static let goldmane = DecoderPool { GoldmaneFlowDecoder() }
+    /// Four batches kept at most: two decoding and two storing is what two cores keep busy.
+    static let records = RecordRecycler(batches: 4)
 }

@@ -1,3 +1,4 @@
+import FlowIngest
 import FlowLog
 import FlowStore
 import Dispatch
@@ -21,8 +22,7 @@ struct IngestRoutes {
 
     func add(to router: Router<ServerContext>) {
         router.post("/api/v1/flows/bulk") { request, context in
-            var request = request
-            let body = try await request.collectBody(upTo: context.maxUploadSize)
+            let body = try await request.wholeBody(upTo: context.maxUploadSize)
             let p = try SearchParameters(request)
             let host = p.parameters["host"] ?? "goldmane"
             let all = Array(body.readableBytesView)
@@ -44,24 +44,35 @@ struct IngestRoutes {
     private func store(_ all: [UInt8], source: String, host: String, from: Int64) async throws -> StoreWriter.Outcome {
         let starts = Self.lineStarts(all)
         var total = StoreWriter.Outcome(stored: 0, rejected: 0, duplicate: true)
-        var storing: Task<StoreWriter.Outcome, any Error>?
+        var storing: Task<(StoreWriter.Outcome, [FlowRecord]), any Error>?
         var k = starts.firstIndex { $0 >= from } ?? starts.count
         if all.isEmpty { k = 0 }
         repeat {
             let end = min(k + Self.partLines, starts.count)
             let lines = k..<end
             let (records, rejects) = try await offEventLoop { Self.decode(all, starts, lines, source: source) }
-            if let storing { total.add(try await storing.value) }
+            if let storing { try await Self.finish(storing, into: &total) }
             let part = StoreWriter.Part(
                 from: Int64(k < starts.count ? starts[k] : all.count), to: end < starts.count ? Int64(starts[end]) : Int64(all.count),
                 lines: Int64(end), complete: end == starts.count)
             storing = Task { [writer] in
-                try await writer.store(fingerprint: source, source: source, host: host, records: records, rejects: rejects, part: part)
+                let outcome = try await writer.store(
+                    fingerprint: source, source: source, host: host, records: records, rejects: rejects, part: part)
+                return (outcome, records)
             }
             k = end
         } while k < starts.count
-        if let storing { total.add(try await storing.value) }
+        if let storing { try await Self.finish(storing, into: &total) }
         return total
+    }
+
+    /// Waits for a part to be stored, adds its outcome, and gives its records to be decoded into again.
+    private static func finish(_ storing: Task<(StoreWriter.Outcome, [FlowRecord]), any Error>, into total: inout StoreWriter.Outcome)
+        async throws
+    {
+        var (outcome, records) = try await storing.value
+        total.add(outcome)
+        Decoders.records.give(&records)
     }
 
     /// Where each line of a body starts (none for an empty body).
@@ -89,14 +100,20 @@ struct IngestRoutes {
                 var records: [FlowRecord] = []
                 records.reserveCapacity(lines.count)
                 var rejects = Rejects()
+                var spare = Decoders.records.take()
+                defer { Decoders.records.give(&spare) }
                 for n in lines {
                     let start = starts[n]
                     let end = n + 1 < starts.count ? starts[n + 1] - 1 : (base.last == 0x0A ? base.count - 1 : base.count)
                     let line = UnsafeBufferPointer(rebasing: base[start..<max(start, end)])
                     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+                    if spare.isEmpty { spare = Decoders.records.take() }
+                    var r = spare.popLast() ?? FlowRecord()
                     do throws(DecodeError) {
-                        records.append(try goldmane.decode(line))
+                        try goldmane.decode(line, into: &r)
+                        records.append(r)
                     } catch {
+                        spare.append(r)
                         rejects.add(Reject(
                             path: source, line: Int64(n + 1), offset: Int64(start), code: "goldmane.\(error.code.rawValue)",
                             reason: error.message, raw: Array(line.prefix(Reject.maxRawBytes)), rawLength: line.count))

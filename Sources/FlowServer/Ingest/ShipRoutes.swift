@@ -18,15 +18,16 @@ struct ShipRoutes {
             return json("{\"checkpoint\":" + Self.checkpointJSON(try await writer.checkpoint(key: key)) + "}\n")
         }
         router.post("/api/v1/batches") { request, context in
-            var request = request
-            let body = try await request.collectBody(upTo: context.maxUploadSize)
+            let body = try await request.wholeBody(upTo: context.maxUploadSize)
             let p = try SearchParameters(request)
             let (batch, linesStart) = try body.withUnsafeReadableBytes { bytes throws(StoreError) in try ShippedBatch.decode(bytes) }
             let key = try Self.key(p, fingerprint: batch.checkpoint.fingerprint)
-            let (records, found) = try await offEventLoop { try Self.decode(body, from: linesStart, batch) }
+            var (records, found) = try await offEventLoop { try Self.decode(body, from: linesStart, batch) }
             var rejects = batch.rejects
             rejects.merge(found)
-            switch try await writer.ship(key: key, batch: batch, records: records, rejects: rejects) {
+            let outcome = try await writer.ship(key: key, batch: batch, records: records, rejects: rejects)
+            Decoders.records.give(&records)
+            switch outcome {
             case .stored(let checkpoint, let duplicate):
                 let rejected = duplicate ? "{}" : Self.countsJSON(found.counts)
                 return json("{\"duplicate\":\(duplicate),\"checkpoint\":\(Self.checkpointJSON(checkpoint)),\"rejected\":\(rejected)}\n")
@@ -45,7 +46,8 @@ struct ShipRoutes {
             try body.withUnsafeReadableBytes { bytes in
                 // A batch whose runs do not cover its bytes is refused whole (`store.remote`, 400).
                 let lines = UnsafeBufferPointer(rebasing: bytes.bindMemory(to: UInt8.self)[start...])
-                return try RawLineDecoding.decode(lines, runs: batch.lines.runs, path: batch.checkpoint.path, decoder: decoder)
+                return try RawLineDecoding.decode(
+                    lines, runs: batch.lines.runs, path: batch.checkpoint.path, decoder: decoder, recycler: Decoders.records)
             }
         }
     }
