@@ -75,7 +75,9 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
                 try db.execute(sql: "PRAGMA secure_delete = OFF")
             }
-            try db.execute(sql: readOnly ? "PRAGMA cache_size = -32768" : "PRAGMA cache_size = -65536")
+            // 32 MB of page cache for readers and the writer: 64 MB for the writer cost 30 MB of peak RSS and no speed
+            // (1M messy lines, alternating 3 rounds: 6.2-6.4 s with 64 MB, 5.5-5.9 s with 32 MB).
+            try db.execute(sql: "PRAGMA cache_size = -32768")
             try db.execute(sql: "PRAGMA temp_store = MEMORY")
             // Readers use the page cache through read(2): a memory map would count towards the resident set.
             try db.execute(sql: "PRAGMA mmap_size = 0")

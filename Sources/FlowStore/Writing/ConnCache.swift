@@ -8,8 +8,10 @@ import Foundation
 /// the ports and the host id. The decoder hands out the same string and array objects for the same bytes, so
 /// the lines of one connection have identical bits: a hit skips the endpoint, service, trace and conn
 /// dictionaries (SipHash over a dozen strings and their retains). Equal bits imply equal values as long as the
-/// objects are alive, which the cache guarantees by keeping the record each slot was filled from (an address
-/// cannot be reused while cached). Different objects with equal values only miss and take the full path.
+/// objects are alive, which the cache guarantees by keeping, for each slot, the objects its identity was read from
+/// (an address cannot be reused while cached): the 13 texts and the three lists, not the whole record, whose
+/// per-line values (addresses, process names, arguments) would otherwise stay alive in every slot. Different
+/// objects with equal values only miss and take the full path.
 ///
 /// Direct-mapped (the slot is the hash modulo the size), and kept in raw memory: computing and comparing an
 /// identity copies nothing and touches no reference count.
@@ -24,7 +26,7 @@ public final class ConnCache {
     private let keys = UnsafeMutablePointer<UInt64>.allocate(capacity: ConnCache.size * ConnCache.width)
     private let hashes = UnsafeMutablePointer<UInt64>.allocate(capacity: ConnCache.size)
     private var conns = [Int64](repeating: -1, count: ConnCache.size)
-    private var records = [FlowRecord?](repeating: nil, count: ConnCache.size)
+    private var anchors = [Anchor?](repeating: nil, count: ConnCache.size)
     /// The identity of the record last passed to ``lookup(_:hostID:ignoreLineHost:)``.
     private let current = UnsafeMutablePointer<UInt64>.allocate(capacity: ConnCache.width)
     private var currentHash: UInt64 = 0
@@ -87,20 +89,38 @@ public final class ConnCache {
     }
 
 
-    /// Caches `conn` for the identity computed by the last lookup, keeping `record` alive.
+    /// Caches `conn` for the identity computed by the last lookup, keeping alive the objects of `record` that
+    /// identity was read from.
     public func remember(conn: Int64, record: FlowRecord) {
         let slot = Int(truncatingIfNeeded: currentHash) & (Self.size - 1)
         (keys + slot * Self.width).update(from: current, count: Self.width)
         hashes[slot] = currentHash
         conns[slot] = conn
-        records[slot] = record
+        anchors[slot] = Anchor(record)
     }
 
     /// Forgets every identity (ids made in a transaction that rolled back).
     public func removeAll() {
         for i in conns.indices {
             conns[i] = -1
-            records[i] = nil
+            anchors[i] = nil
+        }
+    }
+}
+
+extension ConnCache {
+    /// The objects a cached identity's bits point into: the connection texts and the label and policy lists.
+    private struct Anchor {
+        var texts: InlineArray<13, String?>
+        var sourceLabels: [String]?
+        var destLabels: [String]?
+        var policies: PolicyLists?
+
+        init(_ r: FlowRecord) {
+            texts = InlineArray { i in r[ConnCache.texts[i]] }
+            sourceLabels = r.sourceLabels
+            destLabels = r.destLabels
+            policies = r.policies
         }
     }
 }
