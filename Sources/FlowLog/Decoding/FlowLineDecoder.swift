@@ -8,30 +8,17 @@
 ///
 /// Keeps bounded pools of the values it decoded (``InternPool``, and ``SetPool`` for the lists Felix builds from maps)
 /// and the member names of the line before (``KeyOrder``), so a decoder is used by one thread at a time.
-public struct FlowLineDecoder {
+public struct FlowLineDecoder: RecordDecoding {
     private let pool = InternPool()
     private let order = KeyOrder<Slot>()
     private let sets = SetPool()
 
     public init() {}
 
-    /// Decodes a line (without its newline). A UTF-8 byte-order mark before it (editors write one at the start
-    /// of a file) is skipped.
-    public func decode(_ line: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> FlowRecord {
-        var record = FlowRecord()
-        try fill(&record, from: line)
-        return record
-    }
-
-    /// Decodes a line into `record`, which is ``FlowRecord/reset()`` first (a record of a stored batch is
-    /// decoded into again instead of a new one being made). On an error `record` holds part of the line.
-    public func decode(_ line: UnsafeBufferPointer<UInt8>, into record: inout FlowRecord) throws(DecodeError) {
-        record.reset()
-        try fill(&record, from: line)
-    }
-
-    /// Decodes a line into `record`, whose every key is absent.
-    private func fill(_ record: inout FlowRecord, from line: UnsafeBufferPointer<UInt8>) throws(DecodeError) {
+    /// Decodes a line (without its newline) into `record`, whose every key is absent (``RecordDecoding``'s
+    /// `decode` forms call it). A UTF-8 byte-order mark before it (editors write one at the start of a file) is
+    /// skipped.
+    public func fill(_ record: inout FlowRecord, from line: UnsafeBufferPointer<UInt8>) throws(DecodeError) {
         var c = JSONCursor(line)
         if line.count >= 3, line[0] == 0xEF, line[1] == 0xBB, line[2] == 0xBF { c.pos = 3 }
         c.skipWhitespace()

@@ -12,7 +12,7 @@
 /// flows/s here; writing a Felix line and decoding it again cost 40% of the receiver's time). Like
 /// ``FlowLineDecoder`` it keeps an ``InternPool``, so repeated names, label sets and traces are one object each and
 /// the store's identity caches hit; a decoder is used by one thread at a time.
-public final class GoldmaneFlowDecoder {
+public final class GoldmaneFlowDecoder: RecordDecoding {
     private let pool = InternPool()
 
     public init() {}
@@ -103,22 +103,9 @@ public final class GoldmaneFlowDecoder {
         var trigger: Hit?
     }
 
-    /// The record of one Goldmane flow (one line of the emitter's body, without its newline).
-    public func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> FlowRecord {
-        var r = FlowRecord()
-        try fill(&r, from: bytes)
-        return r
-    }
-
-    /// Decodes one Goldmane flow into `record`, which is ``FlowRecord/reset()`` first (a record of a stored part
-    /// decoded into again, as ``FlowLineDecoder/decode(_:into:)`` does). On an error `record` holds part of the flow.
-    public func decode(_ bytes: UnsafeBufferPointer<UInt8>, into record: inout FlowRecord) throws(DecodeError) {
-        record.reset()
-        try fill(&record, from: bytes)
-    }
-
-    /// Decodes one flow into `r`, whose every key is absent.
-    private func fill(_ r: inout FlowRecord, from bytes: UnsafeBufferPointer<UInt8>) throws(DecodeError) {
+    /// Decodes one Goldmane flow (one line of the emitter's body, without its newline) into `r`, whose every key
+    /// is absent (``RecordDecoding``'s `decode` forms call it).
+    public func fill(_ r: inout FlowRecord, from bytes: UnsafeBufferPointer<UInt8>) throws(DecodeError) {
         var c = JSONCursor(bytes)
         c.skipWhitespace()
         guard c.peek() == UInt8(ascii: "{") else { throw c.fail("a Goldmane flow is a JSON object", code: .notAnObject) }

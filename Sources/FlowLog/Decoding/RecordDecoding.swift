@@ -1,0 +1,24 @@
+/// A decoder of one JSON object (a flow-log line, a Goldmane flow) into a ``FlowRecord``: into a new record, or into
+/// a kept one decoded into again instead of a new one being made.
+public protocol RecordDecoding {
+    /// Decodes `bytes` into `record`, whose every key is absent.
+    func fill(_ record: inout FlowRecord, from bytes: UnsafeBufferPointer<UInt8>) throws(DecodeError)
+}
+
+extension RecordDecoding {
+    /// The record of `bytes` (one line or flow, without its newline).
+    @inlinable
+    public func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(DecodeError) -> FlowRecord {
+        var record = FlowRecord()
+        try fill(&record, from: bytes)
+        return record
+    }
+
+    /// Decodes `bytes` into `record`, which is ``FlowRecord/reset()`` first (a record of a stored batch is decoded
+    /// into again instead of a new one being made). On an error `record` holds part of the value.
+    @inlinable
+    public func decode(_ bytes: UnsafeBufferPointer<UInt8>, into record: inout FlowRecord) throws(DecodeError) {
+        record.reset()
+        try fill(&record, from: bytes)
+    }
+}
