@@ -266,8 +266,14 @@ struct PostgresOutageTests {
             }.start()
             collectors.append(try PostgresTests.collector(node, watch: logs, db: db, log: dir.file(node + ".log")))
         }
-        Thread.sleep(forTimeInterval: 1.2)
-        let midCrash = PostgresTests.psql(db, "SELECT count(*) FROM flow")
+        // The crash comes once the first lines are stored (not after a fixed time: on a loaded machine the
+        // collectors' start took longer than 1.2 s once, and the crash came before any line).
+        var midCrash = "0"
+        let started = Date().addingTimeInterval(60)
+        while (Int(midCrash) ?? 0) == 0 && Date() < started {
+            Thread.sleep(forTimeInterval: 0.1)
+            midCrash = PostgresTests.psql(db, "SELECT count(*) FROM flow")
+        }
         try server.stop(immediate: true)
         Thread.sleep(forTimeInterval: 0.3)
         try server.start()
