@@ -161,15 +161,8 @@ final class DecodingStage: @unchecked Sendable {
             if raw {
                 batch.lines.append(bytes, carriageReturn: length > bytes.count, offset: offset, number: lineNumber)
             } else {
-                // Into a record of a stored batch when there is one; else into a new record (no reset to pay).
                 // Moved, not copied: a copy retains and then releases each of the record's arrays.
-                if var r = spare.popLast() {
-                    if decoding.decode(bytes, into: &r, number: lineNumber, offset: offset, rejects: &batch.rejects) {
-                        batch.records.append(consume r)
-                    } else {
-                        spare.append(consume r)
-                    }
-                } else if let r = decoding.decode(bytes, number: lineNumber, offset: offset, rejects: &batch.rejects) {
+                if let r = decoding.decode(bytes, number: lineNumber, offset: offset, reusing: &spare, rejects: &batch.rejects) {
                     batch.records.append(consume r)
                 }
             }

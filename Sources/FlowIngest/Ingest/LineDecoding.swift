@@ -15,26 +15,15 @@ struct LineDecoding {
     }
 
     /// Decodes line `number`, which starts at `offset`, or rejects it into `rejects` (and returns `nil`).
-    mutating func decode(_ bytes: UnsafeBufferPointer<UInt8>, number: Int64, offset: Int64, rejects: inout Rejects) -> FlowRecord? {
+    /// The record is decoded into a record of `spare` when there is one (``RecordDecoding/decode(_:reusing:)``).
+    mutating func decode(
+        _ bytes: UnsafeBufferPointer<UInt8>, number: Int64, offset: Int64, reusing spare: inout [FlowRecord], rejects: inout Rejects
+    ) -> FlowRecord? {
         do {
-            return try decoder.decode(bytes)
+            return try decoder.decode(bytes, reusing: &spare)
         } catch {
             reject(error, bytes, number: number, offset: offset, into: &rejects)
             return nil
-        }
-    }
-
-    /// Decodes line `number` into `record` (see ``FlowLineDecoder/decode(_:into:)``), or rejects it into `rejects`
-    /// and returns `false`.
-    mutating func decode(
-        _ bytes: UnsafeBufferPointer<UInt8>, into record: inout FlowRecord, number: Int64, offset: Int64, rejects: inout Rejects
-    ) -> Bool {
-        do {
-            try decoder.decode(bytes, into: &record)
-            return true
-        } catch {
-            reject(error, bytes, number: number, offset: offset, into: &rejects)
-            return false
         }
     }
 

@@ -31,14 +31,8 @@ public enum RawLineDecoding {
                 number += 1
                 guard case .line(let line, let offset, _) = event else { return }
                 if spare.isEmpty { spare = recycler.take() }
-                if var r = spare.popLast() {
-                    if decoding.decode(line, into: &r, number: number, offset: offset, rejects: &rejects) {
-                        records.append(r)
-                    } else {
-                        spare.append(r)
-                    }
-                } else if let r = decoding.decode(line, number: number, offset: offset, rejects: &rejects) {
-                    records.append(r)
+                if let r = decoding.decode(line, number: number, offset: offset, reusing: &spare, rejects: &rejects) {
+                    records.append(consume r)
                 }
             }
             at += run.length

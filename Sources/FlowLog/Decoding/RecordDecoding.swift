@@ -21,4 +21,19 @@ extension RecordDecoding {
         record.reset()
         try fill(&record, from: bytes)
     }
+
+    /// The record of `bytes`, decoded into the last record of `spare` (records of stored batches, decoded into
+    /// again) when there is one, else into a new one (no reset to pay). When `bytes` does not decode, the spare
+    /// record goes back to `spare`.
+    @inlinable
+    public func decode(_ bytes: UnsafeBufferPointer<UInt8>, reusing spare: inout [FlowRecord]) throws(DecodeError) -> FlowRecord {
+        guard var record = spare.popLast() else { return try decode(bytes) }
+        do throws(DecodeError) {
+            try decode(bytes, into: &record)
+        } catch {
+            spare.append(consume record)
+            throw error
+        }
+        return record
+    }
 }

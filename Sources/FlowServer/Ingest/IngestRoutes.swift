@@ -108,12 +108,9 @@ struct IngestRoutes {
                     let line = UnsafeBufferPointer(rebasing: base[start..<max(start, end)])
                     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
                     if spare.isEmpty { spare = Decoders.records.take() }
-                    var r = spare.popLast() ?? FlowRecord()
                     do throws(DecodeError) {
-                        try goldmane.decode(line, into: &r)
-                        records.append(r)
+                        records.append(try goldmane.decode(line, reusing: &spare))
                     } catch {
-                        spare.append(r)
                         rejects.add(Reject(
                             path: source, line: Int64(n + 1), offset: Int64(start), code: "goldmane.\(error.code.rawValue)",
                             reason: error.message, raw: Array(line.prefix(Reject.maxRawBytes)), rawLength: line.count))
