@@ -202,10 +202,10 @@ peers() {
         "$(peak_rss_mb "$flowq" report --db "$d/f.db" --format json --out "$d/r.json")"
 }
 
-# A cluster with pod churn: 500 service connections whose two sides' ReplicaSets roll every 30 minutes, each at
-# its own moment, over 24 h, on top of the lab: about 100,000 distinct connections (per reporting side) a day.
+# A cluster with pod churn: 550 service connections whose two sides' ReplicaSets roll every 30 minutes, each at
+# its own moment, over 24 h, on top of the lab: 103,915 distinct connections (both reporting sides) in the day.
 scale() {
-    local n=${SCALE_LINES:-2000000} conns=${SCALE_CONNECTIONS:-500}
+    local n=${SCALE_LINES:-2000000} conns=${SCALE_CONNECTIONS:-550}
     local d="$dir/scale-$conns"
     mkdir -p "$d"
     [ -d "$d/logs" ] || "$flowq" sample --lines "$n" --era v2 --seed 11 --connections "$conns" --churn 30m --hours 24 --out "$d/logs" >/dev/null

@@ -252,86 +252,66 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
     private func insert(
         _ records: [FlowRecord], host: String?, overridingLines: Bool, _ db: Database, _ added: inout Dictionaries.Added
     ) throws {
-        let stmt = try db.makeStatement(sql: FlowColumns.insertSQL)
+        // Cached: a statement of 64 rows costs more to compile than a one-row one (its bindings are cleared below).
+        let many = records.count >= FlowColumns.rowsPerInsert
+            ? try db.cachedStatement(sql: FlowColumns.insertSQL(rows: FlowColumns.rowsPerInsert)) : nil
+        let one = try db.cachedStatement(sql: FlowColumns.insertSQL(rows: 1))
         let hostID = try host.map { try dictionaries.host($0, db, &added) }
         // Records are read in place through a pointer: iterating by value would copy (retain) every field.
-        try records.withUnsafeBufferPointer { buffer in try insert(buffer, stmt, hostID, overridingLines, db, &added) }
+        try records.withUnsafeBufferPointer { buffer in
+            try insert(buffer, many: many?.sqliteStatement, one: one.sqliteStatement, hostID, overridingLines, db, &added)
+        }
     }
 
+    /// Inserts the lines 64 at a time through `many`, the rest one at a time through `one`.
     private func insert(
-        _ buffer: UnsafeBufferPointer<FlowRecord>, _ stmt: Statement, _ hostID: Int64?, _ overridingLines: Bool,
-        _ db: Database, _ added: inout Dictionaries.Added
+        _ buffer: UnsafeBufferPointer<FlowRecord>, many: SQLiteStatement?, one: SQLiteStatement, _ hostID: Int64?,
+        _ overridingLines: Bool, _ db: Database, _ added: inout Dictionaries.Added
     ) throws {
-        let s = stmt.sqliteStatement
-        var rollup = Rollup()
-        var span = FlowSpan()
-        let counterIndexes = FlowColumns.counterIndexes
-        // Read once: `dictionaries` is a computed property, and reading one of its members copies the whole struct.
-        let conns = dictionaries.connsByIdentity
-        var arena = TextArena()
-        // A binding outlives `sqlite3_reset`, so a parameter is bound only when its value differs from the previous
-        // row's (a bind costs about 80 instructions; half the integers of a line are its neighbour's: its times,
-        // zero counters, null ports). What each parameter holds, from a fresh statement's nulls on.
-        let bound = BoundParameters(count: FlowColumns.names.count + 1)
-        for i in buffer.indices {
-            let record = buffer.baseAddress! + i
+        let rows = FlowColumns.rowsPerInsert
+        let width = Int32(FlowColumns.names.count)
+        var writer = RowWriter(
+            hostID: hostID, overridingLines: overridingLines, conns: dictionaries.connsByIdentity,
+            many: BoundParameters(count: Int(width) * rows + 1), one: BoundParameters(count: Int(width) + 1))
+        // A binding outlives `sqlite3_reset`; the statements may be cached ones that bound other rows before.
+        for s in [many, one] { if let s { sqlite3_reset(s); sqlite3_clear_bindings(s) } }
+        var i = 0
+        while i < buffer.count {
+            let n = many != nil && buffer.count - i >= rows ? rows : 1
+            let s = n == rows ? many! : one
             sqlite3_reset(s)
-            arena.reset()
-            var col: Int32 = 1
-            @inline(__always) func int(_ v: Int64?) {
-                if bound.change(col, to: v) {
-                    if let v { sqlite3_bind_int64(s, col, v) } else { sqlite3_bind_null(s, col) }
+            writer.arena.reset()
+            for k in 0..<n {
+                let record = buffer.baseAddress! + i + k
+                let connID: Int64
+                if let cached = writer.conns.lookup(record, hostID: hostID, ignoreLineHost: overridingLines) {
+                    connID = cached
+                } else {
+                    connID = try resolveConn(record.pointee, hostID, overridingLines, db, &added)
+                    writer.conns.remember(conn: connID, record: record.pointee)
                 }
-                col += 1
+                let domainsID = try record.pointee[.destDomains].map { try dictionaries.domains($0, db, &added) }
+                let processArgsID = try record.pointee[.processArgs].map { try dictionaries.stringList($0, db, &added) }
+                writer.rollup.add(record, conn: connID, domains: domainsID)
+                writer.bind(record, conn: connID, domains: domainsID, processArgs: processArgsID, to: s, at: Int32(k) * width + 1, multi: n == rows)
             }
-            @inline(__always) func text(_ v: String?) {
-                if let v {
-                    arena.bind(v, to: s, col)
-                    bound.changeToText(col)
-                } else if bound.change(col, to: nil) {
-                    sqlite3_bind_null(s, col)
-                }
-                col += 1
-            }
-            int(record.pointee[.startTime])
-            int(record.pointee[.endTime])
-            let connID: Int64
-            if let cached = conns.lookup(record, hostID: hostID, ignoreLineHost: overridingLines) {
-                connID = cached
-            } else {
-                connID = try resolveConn(record.pointee, hostID, overridingLines, db, &added)
-                conns.remember(conn: connID, record: record.pointee)
-            }
-            int(connID)
-            text(record.pointee[.sourceIP])
-            text(record.pointee[.sourceName])
-            int(record.pointee[.sourcePort])
-            text(record.pointee[.destIP])
-            text(record.pointee[.destName])
-            let domainsID = try record.pointee[.destDomains].map { try dictionaries.domains($0, db, &added) }
-            int(domainsID)
-            rollup.add(record, conn: connID, domains: domainsID)
-            text(record.pointee[.natOutgoingPorts].map { JSONText.array($0, numeric: true) })
-            text(record.pointee[.processName])
-            text(record.pointee[.processID])
-            int(try record.pointee[.processArgs].map { try dictionaries.stringList($0, db, &added) })
-            text(record.pointee[.originalSourceIPs].map { JSONText.array($0, numeric: false) })
-            record.pointee.ints.withUnsafeBufferPointer { ints in
-                for k in counterIndexes { int(ints[k]) }
-            }
-            text(record.pointee[.cluster])
-            text(record.pointee.extra.isEmpty ? nil : FlowColumns.extraJSON(record.pointee.extra))
             let rc = sqlite3_step(s)
             guard rc == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: rc), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
-            span.add(id: sqlite3_last_insert_rowid(db.sqliteConnection), start: record.pointee[.startTime], end: record.pointee[.endTime])
+            // The rows of one statement take consecutive new rowids: the largest in the table plus one, each.
+            let last = sqlite3_last_insert_rowid(db.sqliteConnection)
+            for k in 0..<n {
+                let r = buffer.baseAddress! + i + k
+                writer.span.add(id: last - Int64(n - 1 - k), start: r.pointee[.startTime], end: r.pointee[.endTime])
+            }
+            i += n
         }
         // Nothing stays bound to the arena once it is gone (and this use keeps it alive until after the last step).
-        sqlite3_clear_bindings(s)
-        arena.reset()
-        try rollup.store(db)
-        try span.store(db)
+        for s in [many, one] { if let s { sqlite3_clear_bindings(s) } }
+        writer.arena.reset()
+        try writer.rollup.store(db)
+        try writer.span.store(db)
     }
 
     /// The conn id of a record through the dictionaries (a miss of the identity cache).

@@ -40,9 +40,10 @@ import Testing
         for r in sorted { #expect(r.record == records[Int(r.id) - 1]) }
     }
 
-    /// The insert binds a parameter only when its value differs from the line before's: every column reads back as
-    /// its own line held it, whatever the lines before held there (the same value, another, null, absent, a text),
-    /// in one batch and across batches (each a new statement).
+    /// The insert binds a parameter only when its value differs from what the statement holds there: every column
+    /// reads back as its own line held it, whatever the lines before held there (the same value, another, null,
+    /// absent, a text), in one batch and across batches, through the one-row insert and the 64-row one (batches of 1,
+    /// 25, 174 = 2 x 64 + 46 and 100 = 64 + 36 lines; the statements are cached from one batch to the next).
     @Test func eachColumnHoldsItsOwnLineWhateverTheLineBefore() throws {
         let dir = TempDir()
         let store = try SQLiteStore(path: dir.file("b.db"))
@@ -51,7 +52,7 @@ import Testing
         let texts: [String?] = [#""a""#, #""a""#, "null", #""b""#, nil, nil, #""a""#, #""""#, "null"]
         let lists: [String?] = ["[1,2]", "[1,2]", "null", "[]", nil, "[3]", "[1,2]"]
         var lines: [String] = []
-        for i in 0..<60 {
+        for i in 0..<300 {
             var members = [#""start_time":\#(i % 3 == 0 ? 100 : 200)"#]
             // Each key cycles through its values at its own phase, so neighbours differ in every combination.
             for (k, key) in ["source_port", "bytes_in", "tcp_lost_packets", "num_flows"].enumerated() {
@@ -64,14 +65,30 @@ import Testing
             lines.append("{" + members.joined(separator: ",") + "}")
         }
         let records = try lines.map { try decoder.decode($0) }
-        for (n, part) in [records[0..<25], records[25..<26], records[26...]].enumerated() {
+        for (n, part) in [records[0..<25], records[25..<26], records[26..<200], records[200...]].enumerated() {
             try store.append(
                 records: Array(part), host: nil, rejects: [],
                 checkpoint: Checkpoint(fingerprint: "b", path: "b", host: nil, offset: Int64(n + 1), lines: Int64(part.endIndex)))
         }
-        let back = try store.records(Filter.always, limit: nil).map(\.record)
+        let back = try store.records(Filter.always, limit: nil)
         #expect(back.count == records.count)
-        for (i, (a, b)) in zip(records, back).enumerated() { #expect(a == b, "line \(i + 1): \(lines[i])") }
+        #expect(back.map(\.id) == Array(1...Int64(records.count)))
+        for (i, (a, b)) in zip(records, back.map(\.record)).enumerated() { #expect(a == b, "line \(i + 1): \(lines[i])") }
+        // The id spans (which the time conditions read) cover every id once, each line's times within its span's.
+        let spans = try store.read { db in
+            try Row.fetchAll(db, sql: "SELECT first_id, last_id, min_start, max_start FROM flow_span ORDER BY first_id")
+        }
+        var next: Int64 = 1
+        for span in spans {
+            let first: Int64 = span[0], last: Int64 = span[1]
+            #expect(first == next)
+            for id in first...last {
+                let start = records[Int(id) - 1][.startTime]
+                #expect(start.map { $0 >= span[2] as Int64 && $0 <= span[3] as Int64 } ?? true, "line \(id)")
+            }
+            next = last + 1
+        }
+        #expect(next == Int64(records.count) + 1)
     }
 
     @Test func dictionariesStoreRepeatedMetadataOnce() throws {
@@ -91,23 +108,27 @@ import Testing
         #expect(hits > 0)
     }
 
-    @Test func failedBatchLeavesNothingAndCachesStayConsistent() throws {
+    /// A batch whose insert fails leaves nothing, whether the failing statement is a one-row insert or a 64-row one.
+    @Test(arguments: [1, 100])
+    func failedBatchLeavesNothingAndCachesStayConsistent(lines: Int) throws {
         let dir = TempDir()
         let store = try SQLiteStore(path: dir.file("f.db"))
         let decoder = FlowLineDecoder()
         let r = try decoder.decode(#"{"source_namespace":"brand-new","source_type":"wep","source_name_aggr":"x-*"}"#)
+        let batch = Array(repeating: r, count: lines)
         // Make the next insert fail after the dictionary rows were written: a trigger aborts flow inserts.
         try store.dbQueue.write { db in
             try db.execute(sql: "CREATE TEMP TRIGGER boom BEFORE INSERT ON flow BEGIN SELECT RAISE(ABORT, 'boom'); END")
         }
         #expect(throws: StoreError.self) {
-            try store.append(records: [r], host: nil, rejects: [], checkpoint: Checkpoint(fingerprint: "f", path: "p", host: nil, offset: 10))
+            try store.append(records: batch, host: nil, rejects: [], checkpoint: Checkpoint(fingerprint: "f", path: "p", host: nil, offset: 10))
         }
         try store.dbQueue.write { db in try db.execute(sql: "DROP TRIGGER boom") }
         #expect(try store.checkpoint(fingerprint: "f") == nil)
-        try store.append(records: [r], host: nil, rejects: [], checkpoint: Checkpoint(fingerprint: "f", path: "p", host: nil, offset: 10))
+        #expect(try store.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM flow") } == 0)
+        try store.append(records: batch, host: nil, rejects: [], checkpoint: Checkpoint(fingerprint: "f", path: "p", host: nil, offset: 10))
         let back = try store.records(Filter.always, limit: nil)
-        #expect(back.count == 1 && back[0].record == r)
+        #expect(back.count == lines && back.allSatisfy { $0.record == r })
     }
 
     /// The conn cache keys on the identity of strings and arrays: fresh objects with equal values, objects freed
