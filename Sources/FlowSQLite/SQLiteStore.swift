@@ -270,9 +270,10 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
     ) throws {
         let rows = FlowColumns.rowsPerInsert
         let width = Int32(FlowColumns.names.count)
+        // Read once: `dictionaries` is a computed property, and reading one of its members copies the whole struct.
         var writer = RowWriter(
-            hostID: hostID, overridingLines: overridingLines, conns: dictionaries.connsByIdentity,
-            many: BoundParameters(count: Int(width) * rows + 1), one: BoundParameters(count: Int(width) + 1))
+            conns: dictionaries.connsByIdentity, many: BoundParameters(count: Int(width) * rows + 1),
+            one: BoundParameters(count: Int(width) + 1))
         // A binding outlives `sqlite3_reset`; the statements may be cached ones that bound other rows before.
         for s in [many, one] { if let s { sqlite3_reset(s); sqlite3_clear_bindings(s) } }
         var i = 0

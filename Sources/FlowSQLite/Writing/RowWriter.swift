@@ -6,8 +6,6 @@ import GRDBSQLite
 /// What the writer keeps while it inserts one batch of lines: the parameters each insert statement holds, the
 /// arena their texts are bound from, the hourly roll-up and the id spans of the batch, and the identity cache.
 struct RowWriter: ~Copyable {
-    let hostID: Int64?
-    let overridingLines: Bool
     let conns: ConnCache
     /// What the parameters of the multi-row insert hold, and of the one-row insert (see ``BoundParameters``).
     let many: BoundParameters
@@ -16,9 +14,7 @@ struct RowWriter: ~Copyable {
     var rollup = Rollup()
     var span = FlowSpan()
 
-    init(hostID: Int64?, overridingLines: Bool, conns: ConnCache, many: consuming BoundParameters, one: consuming BoundParameters) {
-        self.hostID = hostID
-        self.overridingLines = overridingLines
+    init(conns: ConnCache, many: consuming BoundParameters, one: consuming BoundParameters) {
         self.conns = conns
         self.many = many
         self.one = one
