@@ -254,8 +254,8 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
     ) throws {
         // Cached: a statement of 64 rows costs more to compile than a one-row one (its bindings are cleared below).
         let many = records.count >= FlowColumns.rowsPerInsert
-            ? try db.cachedStatement(sql: FlowColumns.insertSQL(rows: FlowColumns.rowsPerInsert)) : nil
-        let one = try db.cachedStatement(sql: FlowColumns.insertSQL(rows: 1))
+            ? try db.cachedStatement(sql: FlowColumns.insertManySQL) : nil
+        let one = try db.cachedStatement(sql: FlowColumns.insertOneSQL)
         let hostID = try host.map { try dictionaries.host($0, db, &added) }
         // Records are read in place through a pointer: iterating by value would copy (retain) every field.
         try records.withUnsafeBufferPointer { buffer in
@@ -274,7 +274,8 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
         var writer = RowWriter(
             conns: dictionaries.connsByIdentity, many: BoundParameters(count: Int(width) * rows + 1),
             one: BoundParameters(count: Int(width) + 1))
-        // A binding outlives `sqlite3_reset`; the statements may be cached ones that bound other rows before.
+        // A binding outlives `sqlite3_reset`; the statements are cached ones that bound other rows before (those of a
+        // batch that failed still point into its freed arena: cleared here, before any step reads them).
         for s in [many, one] { if let s { sqlite3_reset(s); sqlite3_clear_bindings(s) } }
         var i = 0
         while i < buffer.count {
@@ -308,7 +309,8 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
             }
             i += n
         }
-        // Nothing stays bound to the arena once it is gone (and this use keeps it alive until after the last step).
+        // Nothing stays bound to the arena once it is gone (and this use keeps it alive until after the last step);
+        // a batch that threw leaves its bindings to the clearing above.
         for s in [many, one] { if let s { sqlite3_clear_bindings(s) } }
         writer.arena.reset()
         try writer.rollup.store(db)

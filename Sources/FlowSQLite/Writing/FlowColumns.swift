@@ -9,11 +9,15 @@ extension FlowLayout {
     /// 32,766).
     static let rowsPerInsert = 64
 
+    /// The inserts of ``rowsPerInsert`` lines and of one, written once (each batch looks its statements up by them).
+    static let insertManySQL = insertSQL(rows: rowsPerInsert)
+    static let insertOneSQL = insertSQL(rows: 1)
+
     /// The insert of `rows` lines. `OR FAIL`: a statement of several rows that may abort needs a statement journal
     /// (about 18,000 instructions a statement); one that fails keeps the rows before it instead, and a failed
     /// insert rolls the whole batch's transaction back anyway. No constraint of `flow` can fail for a row the writer
     /// binds (a null id is a new rowid, `conn_id` is always set, the indexes are not unique).
-    static func insertSQL(rows: Int) -> String {
+    private static func insertSQL(rows: Int) -> String {
         let row = "(" + names.map { _ in "?" }.joined(separator: ",") + ")"
         return "INSERT OR FAIL INTO flow (\(names.joined(separator: ", "))) VALUES "
             + Array(repeating: row, count: rows).joined(separator: ",")

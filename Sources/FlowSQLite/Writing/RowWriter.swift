@@ -21,9 +21,10 @@ struct RowWriter: ~Copyable {
     }
 
     /// Binds one line's columns to the parameters from `first` on of `s` (the multi-row insert when `multi`).
-    /// A parameter is bound only when its value differs from what it holds (a bind costs about 80 instructions; half
-    /// the integers of a line are those of the line before it in the same place: its times, zero counters, null
-    /// ports).
+    /// A parameter is bound only when its value differs from what it holds: that of the line one statement before
+    /// (64 lines before in the multi-row insert, the line before in the one-row one). A bind costs about 80
+    /// instructions, and half the integers of a line are that line's too: its times, zero counters, null ports
+    /// (callgrind: `sqlite3_bind_int64` 94.0M for 200,000 lines with one row a statement, 95.2M with 64).
     mutating func bind(
         _ record: UnsafePointer<FlowRecord>, conn connID: Int64, domains domainsID: Int64?, processArgs processArgsID: Int64?,
         to s: SQLiteStatement, at first: Int32, multi: Bool
