@@ -1,4 +1,4 @@
--- flowq SQLite schema, version 5: what the migrations "v1" to "v5" in Sources/FlowStore/Schema*.swift make;
+-- flowq SQLite schema, version 6: what the migrations "v1" to "v6" in Sources/FlowSQLite/Schema/Schema*.swift make;
 -- a test checks that this file and the migrated schema are the same.
 
 -- Dictionaries: flow metadata is repetitive, so repeated values are stored once and referenced by id.
@@ -122,7 +122,9 @@ CREATE TABLE flow (
     cluster TEXT,
     extra TEXT -- unknown keys: a JSON object of raw values
 );
-CREATE INDEX flow_conn ON flow(conn_id, start_time);
+-- A connection's lines in id order (the first lines of a few connections are read without a sort), with their
+-- start times (time histograms read the index alone).
+CREATE INDEX flow_conn ON flow(conn_id, id, start_time);
 
 -- One row per stored batch: its range of flow ids and the bounds of their times. A time condition becomes a
 -- range of ids (a block-range index): cheaper to keep than an index entry for every line.

@@ -67,6 +67,14 @@ struct RawStatement {
         while try step() { try body(self) }
     }
 
+    /// Calls `body` for each row until it returns `false`; the statement is reset after.
+    func eachRow(while body: (RawStatement) throws -> Bool) throws {
+        defer { sqlite3_reset(handle) }
+        while try step() {
+            guard try body(self) else { return }
+        }
+    }
+
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(handle, column) == SQLITE_NULL }
 
     func int(_ column: Int32) -> Int64? {

@@ -23,11 +23,22 @@ public enum Schema {
             try db.execute(
                 sql: "UPDATE conn_hour AS ch SET packets = d.packets FROM (\(Rollup.sumsOfLines(where: "1"))) AS d WHERE \(Rollup.sameKey)")
         }
+        m.registerMigration("v6") { db in
+            try db.execute(sql: v6DDL)
+        }
         return m
     }
 
     /// The newest version's identifier.
-    public static let currentVersion = "v5"
+    public static let currentVersion = "v6"
+
+    /// Migration "v6": a connection's lines are indexed in id order (`start_time` still covered, for time
+    /// histograms and bounds), so that the first lines of a few connections are read in order and stop at the
+    /// limit instead of every matching line being sorted (``SQLiteStore/records(_:sort:limit:afterID:)``).
+    static let v6DDL = """
+        DROP INDEX flow_conn;
+        CREATE INDEX flow_conn ON flow(conn_id, id, start_time);
+        """
 
     /// Migration "v2": time is found through `flow_span` (one row per stored batch) instead of an index on every
     /// line's `start_time`, which cost about 10% of ingest. Existing lines get spans of 8,192 ids.

@@ -1,0 +1,69 @@
+import FlowLog
+import FlowQuery
+import FlowSample
+import FlowStore
+import TestSupport
+import Testing
+
+/// A limited read in storage order gives the first lines of the unlimited one, whichever way the store finds them:
+/// connection by connection (a few connections match), or through its general plan (many match, or no conjunct
+/// narrows the connections).
+@Suite struct LimitedReadTests {
+    /// 300 connections (`dest_port` 1…300, two actions), their lines interleaved at random over 24 batches, with
+    /// times that rise with the batches and per-line source ports.
+    static func store(_ backend: TestBackend, in dir: TempDir) throws -> any WritableStore {
+        let store = try backend.make(in: dir, name: "limited").openWriter()
+        var rng = SplitMix64(seed: 12)
+        for b in 0..<24 {
+            var batch: [FlowRecord] = []
+            for i in 0..<250 {
+                var r = FlowRecord()
+                let port = Int64(rng.next() % 300) + 1
+                r[.sourceName] = "b\(b)-\(i)"
+                r[.sourceNamespace] = "ns\(port % 7)"
+                r[.destNamespace] = port % 3 == 0 ? "kube-system" : "app"
+                r[.destPort] = port
+                r[.proto] = "tcp"
+                r[.action] = port % 10 == 0 ? "deny" : "allow"
+                r[.reporter] = "src"
+                r[.sourcePort] = Int64(rng.next() % 60_000)
+                r[.startTime] = 1_800_000_000 + Int64(b) * 600 + Int64(rng.next() % 300)
+                r[.endTime] = r[.startTime]! + 300
+                batch.append(r)
+            }
+            try store.append(records: batch, host: "n", rejects: [], checkpoint: Checkpoint(fingerprint: "l\(b)", path: "l", host: "n"))
+        }
+        return store
+    }
+
+    static let queries = [
+        "dest_port:17",  // one connection
+        "dest_port < 40",  // 39
+        "dest_port:17 or dest_port:250 or dest_port:3",
+        "action:deny",  // 30 connections
+        "action:allow",  // 270
+        "dest_namespace:kube-system and not action:deny",  // 90
+        "dest_port < 40 and start_time >= 1800007000",  // a time window among the conjuncts
+        "dest_port < 200 and start_time < 1800004000 and source_port > 30000",  // and a per-line field
+        "source_port > 59000",  // no connection-level conjunct
+        "dest_port:999",  // no connection
+        "",
+    ]
+
+    @Test(arguments: TestBackend.configured)
+    func limitedReadIsTheUnlimitedReadsPrefix(_ backend: TestBackend) throws {
+        let dir = TempDir()
+        let store = try Self.store(backend, in: dir)
+        for query in Self.queries {
+            let filter = try FilterBuilder.build(try KQLParser.parse(query), options: .init(now: 0))
+            let all = try store.records(filter, limit: nil)
+            #expect(all.map(\.id) == all.map(\.id).sorted(), "\(query): storage order")
+            for limit in [1, 7, 100, 999, 6000] {
+                let some = try store.records(filter, limit: limit)
+                #expect(some.map(\.id) == Array(all.prefix(limit).map(\.id)), "\(backend) \(query) limit \(limit)")
+                #expect(some.map(\.record) == Array(all.prefix(limit).map(\.record)), "\(backend) \(query) limit \(limit): whole records")
+            }
+        }
+        #expect(try store.records(try FilterBuilder.build(try KQLParser.parse("dest_port:17"), options: .init(now: 0)), limit: 6000).count > 10)
+    }
+}
