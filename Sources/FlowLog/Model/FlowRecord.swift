@@ -20,19 +20,14 @@ public struct FlowRecord: Sendable, Hashable {
 
     /// An empty record: every key absent.
     public init() {
-        texts = Array(repeating: nil, count: Self.textSlots)
-        ints = Array(repeating: nil, count: Self.intSlots)
-        lists = Array(repeating: nil, count: Self.listSlots)
+        texts = Array(repeating: nil, count: TextKey.allCases.count)
+        ints = Array(repeating: nil, count: IntKey.allCases.count)
+        lists = Array(repeating: nil, count: ListKey.allCases.count)
         sourceLabels = nil
         destLabels = nil
         policies = nil
         extra = []
     }
-
-    // The slot counts, counted once: `allCases` is an array made on every call (2,900 instructions a record).
-    private static let textSlots = TextKey.allCases.count
-    private static let intSlots = IntKey.allCases.count
-    private static let listSlots = ListKey.allCases.count
 
     /// Makes every key absent again, keeping the storage (a pass over the slots; why ingest decodes into kept
     /// records instead of new ones: `RecordRecycler`).

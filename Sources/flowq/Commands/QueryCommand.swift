@@ -78,21 +78,25 @@ struct QueryCommand: ParsableCommand {
         let sortFields = try sort.map { try FieldList.sort($0, name: "--sort") } ?? []
         var out = StdoutBuffer()
         let rows = try store.records(predicate, sort: sortFields, limit: limit)
-        emit(rows.map(\.record), shown: shown, out: &out, header: true)
+        emit(rows, shown: shown, out: &out, header: true)
         out.flush()
-        guard follow else { return }
+        guard follow else {
+            ProcessEnd.keep(rows)
+            return
+        }
         var last = max(rows.last?.id ?? 0, try store.maxID())
         while true {
             Thread.sleep(forTimeInterval: 1)
             let more = try store.records(predicate, sort: [], limit: nil, afterID: last)
             guard let tail = more.last else { continue }
             last = tail.id
-            emit(more.map(\.record), shown: shown, out: &out, header: false)
+            emit(more, shown: shown, out: &out, header: false)
             out.flush()
         }
     }
 
-    private func emit(_ records: [FlowRecord], shown: [Field]?, out: inout StdoutBuffer, header: Bool) {
+    private func emit(_ rows: [StoredRecord], shown: [Field]?, out: inout StdoutBuffer, header: Bool) {
+        let records = rows.lazy.map(\.record)
         switch format {
         case .ndjson:
             let encoder = FlowLineEncoder()
@@ -115,12 +119,12 @@ struct QueryCommand: ParsableCommand {
             }
         default:
             let cols = shown ?? Self.defaultFields.compactMap(FieldCatalogue.field(named:))
-            let rows = records.map { r in cols.map { RecordFormatting.value(r, $0, humanTime: true) ?? "" } }
+            let cells = records.map { r in cols.map { RecordFormatting.value(r, $0, humanTime: true) ?? "" } }
             if header {
-                for l in RecordFormatting.table(header: cols.map(\.name), rows: rows, width: Terminal.width) { out.line(l) }
-                if records.count == limit { out.line("(first \(limit) rows; --limit 0 for all, --count to count)") }
+                for l in RecordFormatting.table(header: cols.map(\.name), rows: Array(cells), width: Terminal.width) { out.line(l) }
+                if rows.count == limit { out.line("(first \(limit) rows; --limit 0 for all, --count to count)") }
             } else {
-                for l in RecordFormatting.table(header: cols.map(\.name), rows: rows, width: Terminal.width).dropFirst(2) {
+                for l in RecordFormatting.table(header: cols.map(\.name), rows: Array(cells), width: Terminal.width).dropFirst(2) {
                     out.line(l)
                 }
             }
