@@ -11,12 +11,12 @@ import Testing
 @Suite struct LimitedReadTests {
     /// 300 connections (`dest_port` 1…300, two actions), their lines interleaved at random over 24 batches, with
     /// times that rise with the batches and per-line source ports.
-    static func store(_ backend: TestBackend, in dir: TempDir) throws -> any WritableStore {
+    static func store(_ backend: TestBackend, in dir: TempDir, batches: Int = 24, lines: Int = 250) throws -> any WritableStore {
         let store = try backend.make(in: dir, name: "limited").openWriter()
         var rng = SplitMix64(seed: 12)
-        for b in 0..<24 {
+        for b in 0..<batches {
             var batch: [FlowRecord] = []
-            for i in 0..<250 {
+            for i in 0..<lines {
                 var r = FlowRecord()
                 let port = Int64(rng.next() % 300) + 1
                 r[.sourceName] = "b\(b)-\(i)"
@@ -65,5 +65,22 @@ import Testing
             }
         }
         #expect(try store.records(try FilterBuilder.build(try KQLParser.parse("dest_port:17"), options: .init(now: 0)), limit: 6000).count > 10)
+    }
+
+    /// More lines than the store scans in storage order before it leaves the rest to SQLite's plan (many
+    /// connections match): the answer is the same whether the scan finds every line, some, or none.
+    @Test func limitedReadOfManyConnectionsPastTheScannedWindow() throws {
+        let dir = TempDir()
+        let store = try Self.store(.sqlite, in: dir, batches: 10, lines: 7_500)
+        for query in ["action:allow", "action:allow and source_port > 59990", "not dest_port:17 and source_port < 3"] {
+            let filter = try FilterBuilder.build(try KQLParser.parse(query), options: .init(now: 0))
+            let all = try store.records(filter, limit: nil)
+            for limit in [1, 7, 100, 999] {
+                let some = try store.records(filter, limit: limit)
+                #expect(some.map(\.id) == Array(all.prefix(limit).map(\.id)), "\(query) limit \(limit)")
+            }
+        }
+        let rare = try FilterBuilder.build(try KQLParser.parse("action:allow and source_port > 59990"), options: .init(now: 0))
+        #expect(try store.records(rare, limit: nil).contains { $0.id > 65_536 }, "matches past the window")
     }
 }
