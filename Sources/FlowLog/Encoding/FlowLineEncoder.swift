@@ -55,9 +55,10 @@ public struct FlowLineEncoder: Sendable {
 
     /// The keys of ``order`` as written (`"name":`), one after the other, so that no key is converted per line and
     /// none is an array of its own (retained and released at every use: 59,000 times for 1,000 records).
-    private static let keyBytes: [UInt8] = order.flatMap { Array("\"\($0.name)\":".utf8) }
+    private static let keyBytes: [UInt8] = writtenKeys.flatMap { $0 }
     /// Where each key of ``keyBytes`` starts, and its end.
-    private static let keyOffsets: [Int] = order.reduce(into: [0]) { $0.append($0.last! + $1.name.utf8.count + 3) }
+    private static let keyOffsets: [Int] = writtenKeys.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+    private static var writtenKeys: [[UInt8]] { order.map { Array("\"\($0.name)\":".utf8) } }
 
     /// Keys that Felix never writes: omitted in ``Style/felix`` when absent.
     private static let optionalInFelix: Set<String> = ["host", "@timestamp", "cluster"]

@@ -119,12 +119,12 @@ struct QueryCommand: ParsableCommand {
             }
         default:
             let cols = shown ?? Self.defaultFields.compactMap(FieldCatalogue.field(named:))
-            let cells = records.map { r in cols.map { RecordFormatting.value(r, $0, humanTime: true) ?? "" } }
+            let cells = Array(records.map { r in cols.map { RecordFormatting.value(r, $0, humanTime: true) ?? "" } })
             if header {
-                for l in RecordFormatting.table(header: cols.map(\.name), rows: Array(cells), width: Terminal.width) { out.line(l) }
+                for l in RecordFormatting.table(header: cols.map(\.name), rows: cells, width: Terminal.width) { out.line(l) }
                 if rows.count == limit { out.line("(first \(limit) rows; --limit 0 for all, --count to count)") }
             } else {
-                for l in RecordFormatting.table(header: cols.map(\.name), rows: Array(cells), width: Terminal.width).dropFirst(2) {
+                for l in RecordFormatting.table(header: cols.map(\.name), rows: cells, width: Terminal.width).dropFirst(2) {
                     out.line(l)
                 }
             }
