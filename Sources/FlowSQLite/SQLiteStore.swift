@@ -28,17 +28,12 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
     /// Device and inode of the database file when it was opened.
     private var identity: (device: UInt64, inode: UInt64)?
 
-    /// The default database path: `$FLOWQ_DB`, else `./flowq.db`.
     /// Set when the process is shutting down: no store waits for a lock any more (SIGTERM is not held up by a
     /// lock another process keeps).
     public static let stopping = Atomic<Bool>(false)
 
     /// Stops every store's waiting for locks, for the rest of the process.
     public static func stopWaiting() { stopping.store(true, ordering: .relaxed) }
-
-    public static var defaultPath: String {
-        ProcessInfo.processInfo.environment["FLOWQ_DB"] ?? "flowq.db"
-    }
 
     /// SQLite's process-wide settings, made before its first use (see `flowq_sqlite_configure`): about 4% of the
     /// writer's instructions were mutexes and memory counters.

@@ -79,6 +79,11 @@ private func notN(_ a: String) -> String { "{\"op\":\"not\",\"arg\":\(a)}" }
         ("_exists_:field", isN(lit("_exists_"), lit("field"))),
         ("f:[1 TO 10]", isN(lit("f"), lit("[1 TO 10]"))),
         ("f:win?", isN(lit("f"), lit("win?"))),
+        // JavaScript's trim(): every Unicode space and the BOM at the two ends of the whole value, nothing inside it.
+        ("f:\u{3000}x\u{2003}", isN(lit("f"), lit("x"))),
+        ("f:\u{FEFF}x y\u{FEFF}", isN(lit("f"), lit("x y"))),
+        ("f: a *b c* ", isN(lit("f"), wc("a ", "b c", ""))),
+        ("f: a* \u{2003}", isN(lit("f"), wc("a", ""))),
     ]
 
     @Test(arguments: cases)

@@ -10,6 +10,15 @@ public protocol ByteSource: AnyObject {
     var file: RawFile { get }
 }
 
+extension [UInt8] {
+    /// `count` bytes for a ``ByteSource`` to write into before anything reads them, then cut to what it wrote: not
+    /// zeroed first. The read-ahead thread starts every chunk from an empty array, and zeroing its megabyte was 1.4%
+    /// of a gz ingest's CPU.
+    static func unfilled(_ count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
+}
+
 /// The compression of a file, from its name.
 public enum Compression: String, Sendable {
     case none, gzip, zstd
@@ -82,7 +91,7 @@ public final class RawFile: ByteSource {
     }
 
     public func read(into buffer: inout [UInt8], max: Int) throws(IngestError) {
-        if buffer.count != max { buffer = [UInt8](repeating: 0, count: max) }
+        if buffer.count != max { buffer = .unfilled(max) }
         let n = buffer.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, max) }
         guard n >= 0 else { throw IngestError.fromErrno(errno, path: path, doing: "read") }
         buffer.removeLast(max - n)

@@ -33,7 +33,7 @@ public final class GzipSource: ByteSource {
     }
 
     public func read(into buffer: inout [UInt8], max: Int) throws(IngestError) {
-        if buffer.count != max { buffer = [UInt8](repeating: 0, count: max) }
+        if buffer.count != max { buffer = .unfilled(max) }
         var produced = 0
         while produced == 0 && !finished {
             if state.pointee.avail_in == 0 {

@@ -360,9 +360,9 @@ public struct KQLParser {
             return nil
         }
         // JS trim() over the whole text: the start of the first segment, the end of the last.
-        var strs = segments.map { String($0) }
-        strs[0] = String(strs[0].drop(while: Self.isTrimmable))
-        strs[strs.count - 1] = String(strs[strs.count - 1].reversed().drop(while: Self.isTrimmable).reversed())
+        let strs = segments.indices.map { i in
+            Self.trimmed(segments[i], start: i == 0, end: i == segments.count - 1)
+        }
         if wildcard { return .wildcard(strs, offset: start) }
         let text = strs[0]
         switch text {
@@ -510,7 +510,25 @@ public struct KQLParser {
     }
 
     /// What JavaScript's `trim()` removes.
-    static func isTrimmable(_ c: Character) -> Bool {
-        c.isWhitespace || c == "\u{FEFF}"
+    static func isTrimmable(_ c: Unicode.Scalar) -> Bool {
+        c.properties.isWhitespace || c == "\u{FEFF}"
+    }
+
+    /// `scalars` as text, with what `trim()` removes cut from its start and its end as asked (scalar by scalar, as
+    /// JavaScript trims code units; no reversed or dropped views, whose generic types cost a first use each).
+    static func trimmed(_ scalars: String.UnicodeScalarView, start: Bool, end: Bool) -> String {
+        var lower = scalars.startIndex
+        var upper = scalars.endIndex
+        if start {
+            while lower < upper, isTrimmable(scalars[lower]) { lower = scalars.index(after: lower) }
+        }
+        if end {
+            while upper > lower {
+                let last = scalars.index(before: upper)
+                guard isTrimmable(scalars[last]) else { break }
+                upper = last
+            }
+        }
+        return String(scalars[lower..<upper])
     }
 }

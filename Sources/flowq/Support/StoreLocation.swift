@@ -7,7 +7,9 @@ import Foundation
 /// (`postgres://user@host:port/db?sslmode=…`). The one place that picks a backend.
 enum StoreLocation {
     /// `--db`'s default: `$FLOWQ_DB`, else `./flowq.db`.
-    static var defaultValue: String { ProcessInfo.processInfo.environment["FLOWQ_DB"] ?? "flowq.db" }
+    /// Read with `getenv`: ArgumentParser asks for it each time it makes a command (five times a `flowq query`), and
+    /// `ProcessInfo.environment` builds a dictionary of the whole environment each time (2.4M instructions).
+    static var defaultValue: String { getenv("FLOWQ_DB").map { String(cString: $0) } ?? "flowq.db" }
 
     /// The backend `--db` names.
     static func backend(_ db: String) throws -> any StoreBackend {
