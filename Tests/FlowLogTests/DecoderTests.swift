@@ -60,7 +60,11 @@ import Testing
     /// bytes and byte by byte near its end: each comes back as written, and a fraction, an exponent, a leading
     /// zero or a value past Int64 is refused, whatever byte follows the digits.
     @Test func integersOfEveryLengthAndEveryEnding() throws {
-        var digits: [String] = ["0", "7", "10", "9223372036854775807", "9223372036854775808", "18446744073709551616"]
+        var digits: [String] = [
+            "0", "7", "10", "9223372036854775807", "9223372036854775808", "18446744073709551616",
+            // Negative ones take the slow path (the inlined one reads non-negative digits only).
+            "-1", "-42", "-9223372036854775808", "-9223372036854775809",
+        ]
         for n in 1...20 {
             digits.append(String((0..<n).map { i in Character(String((i * 7 + n) % 10 == 0 && i == 0 ? 1 : (i * 7 + n) % 10)) }))
             digits.append(String(repeating: "9", count: n))

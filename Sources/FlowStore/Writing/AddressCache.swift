@@ -1,29 +1,34 @@
 /// Dictionary ids of values found by where their storage is: the decoder hands out the same array for the same
 /// bytes, so a hit costs an address and one comparison instead of hashing every string. Safe because an entry keeps
 /// its value alive (the address cannot be reused while cached) and the value is compared before its id is used.
+/// `@inlinable`, as ``GenerationalCache`` is, to be specialized where it is used.
 public struct AddressCache<Value: Equatable> {
-    private var entries: GenerationalCache<Int, (Value, Int64)>
+    @usableFromInline var entries: GenerationalCache<Int, (Value, Int64)>
 
     /// Entries per generation (see ``GenerationalCache``).
+    @inlinable
     public var limit: Int {
         get { entries.limit }
         set { entries.limit = newValue }
     }
 
     /// An empty cache of at most `limit` entries per generation.
+    @inlinable
     public init(limit: Int) { entries = GenerationalCache(limit: limit) }
 
     /// The id cached for `value` stored at `address`.
-    @inline(__always)
+    @inlinable
     public mutating func get(_ value: Value, at address: Int) -> Int64? {
         guard let (cached, id) = entries.get(address), cached == value else { return nil }
         return id
     }
 
     /// Caches `id` for `value`, stored at `address`, keeping `value` alive.
+    @inlinable
     public mutating func set(_ value: Value, _ id: Int64, at address: Int) { entries.set(address, (value, id)) }
 
     /// Drops everything.
+    @inlinable
     public mutating func removeAll() { entries.removeAll() }
 }
 
