@@ -67,9 +67,7 @@ struct PostgresCompiler {
             let parts = tests.map { test($0.field, $0.test) }
             return parts.isEmpty ? "FALSE" : "(" + parts.joined(separator: " OR ") + ")"
         case .label(let side, let inner):
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
-                + "JOIN label_set l ON l.id = e.labels_id CROSS JOIN LATERAL jsonb_array_elements_text(l.labels) j(value) "
-                + "WHERE \(element(inner)))"
+            return connection(via: "c.\(side.column)", "endpoint", "e", joins: Self.labelJoins, element(inner))
         case .element(let t): return condition(FilterBuilder.labelElement, "j.value", t)
         }
     }
@@ -100,27 +98,42 @@ struct PostgresCompiler {
         return "(" + parts.joined(separator: " \(op) ") + ")"
     }
 
+    /// Whether the predicate is over `conn c`: a connection's own columns are then tested in place and its
+    /// dictionary ids looked up in their dictionaries, as in SQLite's compiler (there, SQLite built the set of
+    /// every matching connection first; the answers are the same, `NOT COALESCE(…, FALSE)` taking NULL as false).
+    private var overConnections: Bool { connRef == "c.id" }
+
+    /// An endpoint's labels, one row each (`j.value`).
+    private static let labelJoins = " JOIN label_set l ON l.id = e.labels_id CROSS JOIN LATERAL jsonb_array_elements_text(l.labels) j(value)"
+
+    /// A condition on the dictionary a connection points to through `column`: the rows of `table` (aliased
+    /// `alias`, with `joins` after it) that satisfy it.
+    private func connection(via column: String, _ table: String, _ alias: String, joins: String = "", _ condition: String) -> String {
+        if overConnections { return "\(column) IN (SELECT \(alias).id FROM \(table) \(alias)\(joins) WHERE \(condition))" }
+        return "\(connRef) IN (SELECT c.id FROM conn c JOIN \(table) \(alias) ON \(alias).id = \(column)\(joins) WHERE \(condition))"
+    }
+
     private mutating func test(_ f: Field, _ t: ValueTest) -> String {
         let elements = "CROSS JOIN LATERAL jsonb_array_elements_text"
         switch f.storage {
         case .column(let c): return condition(f, "f.\(c)", t)
-        case .conn(let c): return "\(connRef) IN (SELECT id FROM conn WHERE \(condition(f, c, t)))"
+        case .conn(let c):
+            if overConnections { return condition(f, "c.\(c)", t) }
+            return "\(connRef) IN (SELECT id FROM conn WHERE \(condition(f, c, t)))"
         case .endpoint(let side, let c):
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) WHERE \(condition(f, "e." + c, t)))"
+            return connection(via: "c.\(side.column)", "endpoint", "e", condition(f, "e." + c, t))
         case .service(let c):
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN service s ON s.id = c.service_id WHERE \(condition(f, "s." + c, t)))"
+            return connection(via: "c.service_id", "service", "s", condition(f, "s." + c, t))
         case .host:
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN host h ON h.id = c.host_id WHERE \(condition(f, "h.name", t)))"
+            return connection(via: "c.host_id", "host", "h", condition(f, "h.name", t))
         case .timestamp:
             return condition(f, "COALESCE(f.timestamp_ms, f.end_time * 1000)", t)
         case .labels(let side):
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
-                + "JOIN label_set l ON l.id = e.labels_id \(elements)(l.labels) j(value) WHERE \(condition(f, "j.value", t)))"
+            return connection(via: "c.\(side.column)", "endpoint", "e", joins: Self.labelJoins, condition(f, "j.value", t))
         case .policies(let list):
             let source = list == .all ? "t.all_view" : "t.policies -> '\(list.rawValue)'"
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN policy_trace t ON t.id = c.trace_id "
-                + "\(elements)(CASE WHEN jsonb_typeof(\(source)) = 'array' THEN \(source) ELSE '[]'::jsonb END) j(value) "
-                + "WHERE \(condition(f, "j.value", t)))"
+            let hits = " \(elements)(CASE WHEN jsonb_typeof(\(source)) = 'array' THEN \(source) ELSE '[]'::jsonb END) j(value)"
+            return connection(via: "c.trace_id", "policy_trace", "t", joins: hits, condition(f, "j.value", t))
         case .stringList(let c):
             return "f.\(c) IN (SELECT s.id FROM string_list s \(elements)(s.items) j(value) WHERE \(condition(f, "j.value", t)))"
         case .jsonColumn(let c):

@@ -25,7 +25,7 @@ import Testing
                 r[.destPort] = port
                 r[.proto] = "tcp"
                 r[.action] = port % 10 == 0 ? "deny" : "allow"
-                r[.reporter] = "src"
+                r[.reporter] = port % 4 == 0 ? nil : "src"  // a connection-level column that may be NULL
                 r[.sourcePort] = Int64(rng.next() % 60_000)
                 r[.startTime] = 1_800_000_000 + Int64(b) * 600 + Int64(rng.next() % 300)
                 r[.endTime] = r[.startTime]! + 300
@@ -45,6 +45,9 @@ import Testing
         "dest_namespace:kube-system and not action:deny",  // 90
         "dest_port < 40 and start_time >= 1800007000",  // a time window among the conjuncts
         "dest_port < 200 and start_time < 1800004000 and source_port > 30000",  // and a per-line field
+        "not reporter:dst",  // all 300: the 75 without a reporter too
+        "not (reporter:src and action:deny) and dest_namespace:app",  // NULL under a negation, 200
+        "not reporter:*",  // 75
         "source_port > 59000",  // no connection-level conjunct
         "dest_port:999",  // no connection
         "",
@@ -72,7 +75,10 @@ import Testing
     @Test func limitedReadOfManyConnectionsPastTheScannedWindow() throws {
         let dir = TempDir()
         let store = try Self.store(.sqlite, in: dir, batches: 10, lines: 7_500)
-        for query in ["action:allow", "action:allow and source_port > 59990", "not dest_port:17 and source_port < 3"] {
+        for query in [
+            "action:allow", "action:allow and source_port > 59990", "not dest_port:17 and source_port < 3",
+            "not reporter:src or action:deny",
+        ] {
             let filter = try FilterBuilder.build(try KQLParser.parse(query), options: .init(now: 0))
             let all = try store.records(filter, limit: nil)
             for limit in [1, 7, 100, 999] {

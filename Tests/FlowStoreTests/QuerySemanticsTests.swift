@@ -57,6 +57,13 @@ import Testing
         ("source.ip:10.0.0.0/8 or event.action:deny", ["a", "b"]),
         ("dest_*:kube-system", ["a"]),
         ("*:*", ["a", "b", "c", "Web-D"]),
+        // Connection-level columns that are NULL (no reporter on c and Web-D, no service), under negations.
+        ("not reporter:src", ["b", "c", "Web-D"]),
+        ("not (reporter:src or dest_namespace:kube-system)", ["b", "c", "Web-D"]),
+        ("not (action:allow and reporter:src)", ["b", "c", "Web-D"]),
+        ("reporter:dst or not source_labels.labels:*", ["b", "c", "Web-D"]),
+        ("not dest_service_name:*", ["a", "b", "c", "Web-D"]),
+        ("dest_service_name:* or not reporter:*", ["c", "Web-D"]),
     ]
 
     /// The fixture stored in a new store of `backend`.

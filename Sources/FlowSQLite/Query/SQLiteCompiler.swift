@@ -37,8 +37,7 @@ struct SQLiteCompiler {
         case .test(let f, let t): return test(f, t)
         case .anyField(let tests): return freeText(tests)
         case .label(let side, let inner):
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
-                + "JOIN label_set l ON l.id = e.labels_id, json_each(l.labels) j WHERE \(element(inner)))"
+            return connection(via: "c.\(side.column)", "endpoint", "e", joins: Self.labelJoins, element(inner))
         case .element(let t): return condition(FilterBuilder.labelElement, "j.value", t)
         }
     }
@@ -71,27 +70,37 @@ struct SQLiteCompiler {
         return "(" + parts.joined(separator: " \(op) ") + ")"
     }
 
+    /// An endpoint's labels, one row each (`j.value`).
+    private static let labelJoins = " JOIN label_set l ON l.id = e.labels_id, json_each(l.labels) j"
+
+    /// Whether the predicate is over `conn c`: a connection's own columns are then tested in place and its
+    /// dictionary ids looked up in their dictionaries (`c.src_ep IN (SELECT e.id FROM endpoint e WHERE …)`), rather
+    /// than through the set of every matching connection's id, which SQLite builds by reading all of `conn` (on the
+    /// high-cardinality store, 100,000 connections for each `action:allow`). The two forms differ only where a
+    /// column is NULL (NULL instead of false), which `NOT COALESCE(…, 0)` and `WHERE` take alike.
+    private var overConnections: Bool { connRef == "c.id" }
+
     /// A test of a field, wrapped according to where the field is stored.
     private mutating func test(_ f: Field, _ t: ValueTest) -> String {
         switch f.storage {
         case .column(let c):
             return condition(f, "f.\(c)", t)
-        case .conn(let c): return "\(connRef) IN (SELECT id FROM conn WHERE \(condition(f, c, t)))"
+        case .conn(let c):
+            if overConnections { return condition(f, "c.\(c)", t) }
+            return "\(connRef) IN (SELECT id FROM conn WHERE \(condition(f, c, t)))"
         case .endpoint(let side, let c):
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) WHERE \(condition(f, "e." + c, t)))"
+            return connection(via: "c.\(side.column)", "endpoint", "e", condition(f, "e." + c, t))
         case .service(let c):
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN service s ON s.id = c.service_id WHERE \(condition(f, "s." + c, t)))"
+            return connection(via: "c.service_id", "service", "s", condition(f, "s." + c, t))
         case .host:
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN host h ON h.id = c.host_id WHERE \(condition(f, "h.name", t)))"
+            return connection(via: "c.host_id", "host", "h", condition(f, "h.name", t))
         case .timestamp:
             return condition(f, "COALESCE(f.timestamp_ms, f.end_time * 1000)", t)
         case .labels(let side):
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN endpoint e ON e.id = c.\(side.column) "
-                + "JOIN label_set l ON l.id = e.labels_id, json_each(l.labels) j WHERE \(condition(f, "j.value", t)))"
+            return connection(via: "c.\(side.column)", "endpoint", "e", joins: Self.labelJoins, condition(f, "j.value", t))
         case .policies(let list):
             let source = list == .all ? "t.all_view" : "t.policies, '$.\(list.rawValue)'"
-            return "\(connRef) IN (SELECT c.id FROM conn c JOIN policy_trace t ON t.id = c.trace_id, json_each(\(source)) j "
-                + "WHERE \(condition(f, "j.value", t)))"
+            return connection(via: "c.trace_id", "policy_trace", "t", joins: ", json_each(\(source)) j", condition(f, "j.value", t))
         case .stringList(let c):
             return "f.\(c) IN (SELECT s.id FROM string_list s, json_each(s.items) j WHERE \(condition(f, "j.value", t)))"
         case .jsonColumn(let c):
@@ -100,6 +109,13 @@ struct SQLiteCompiler {
             bindings.append(.text("$.\"" + key.replacing("\"", with: "\\\"") + "\""))
             return condition(f, "CAST(json_extract(f.extra, ?) AS TEXT)", t)
         }
+    }
+
+    /// A condition on the dictionary a connection points to through `column` (`c.src_ep`, `c.trace_id`…): the rows
+    /// of `table` (aliased `alias`, with `joins` after it) that satisfy it.
+    private func connection(via column: String, _ table: String, _ alias: String, joins: String = "", _ condition: String) -> String {
+        if overConnections { return "\(column) IN (SELECT \(alias).id FROM \(table) \(alias)\(joins) WHERE \(condition))" }
+        return "\(connRef) IN (SELECT c.id FROM conn c JOIN \(table) \(alias) ON \(alias).id = \(column)\(joins) WHERE \(condition))"
     }
 
     // MARK: Conditions on a value expression `x` (x always comes first, before any placeholder of the condition)

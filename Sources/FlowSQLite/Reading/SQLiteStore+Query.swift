@@ -55,7 +55,7 @@ extension SQLiteStore: FlowReader {
     private func firstIDs(_ p: Filter, _ predicate: SQLFragment, limit: Int, afterID: Int64) throws -> [Int64]? {
         guard let split = p.connectionSplit else { return nil }
         if let ids = try firstIDsByConnection(split, limit: limit, afterID: afterID) { return ids }
-        return try firstIDsByScan(predicate, limit: limit, afterID: afterID)
+        return try firstIDsByScan(split, predicate, limit: limit, afterID: afterID)
     }
 
     /// The most connections ``firstIDsByConnection(_:limit:afterID:)`` seeks one by one.
@@ -65,24 +65,32 @@ extension SQLiteStore: FlowReader {
     /// SQLite's plan.
     static let scannedIDs: Int64 = 1 << 16
 
-    /// With many connections: the lines after `afterID` read in storage order, the whole predicate tested on each,
-    /// over at most ``scannedIDs`` ids (enough when matches are common: where half the lines match, about 2,000
-    /// lines are read for 1,000), then the rest through SQLite's own plan over the ids after that window (the
+    /// With many connections: the lines after `afterID` read in storage order over at most ``scannedIDs`` ids,
+    /// each joined to its connection (a lookup by rowid) to test the connection-level conjuncts on its columns, and
+    /// the other conjuncts on the line (enough when matches are common: where half the lines match, about 2,000
+    /// lines are read for 1,000); then the rest through SQLite's own plan over the ids after that window (the
     /// index, and a sort of what matches there). Exact either way: the window's matches are all of its matches,
-    /// and every later one has a larger id. High-cardinality store (2M lines, 103,915 connections), 1,000 rows:
-    /// `reporter:dst` 159 -> 75 ms, `action:allow` 225 -> 154 ms (most of what is left is SQLite building the set
-    /// of the matching connections, twice: to count them, then for the scan). `nil` when the limit is too large
+    /// and every later one has a larger id. The join is why a broad query is cheap: as `f.conn_id IN (SELECT …)`
+    /// SQLite first built the set of every matching connection (high-cardinality store, 2M lines, 103,915
+    /// connections, 1,000 rows of `action:allow`: 154 ms, most of it that set). `nil` when the limit is too large
     /// for the window to help.
-    private func firstIDsByScan(_ predicate: SQLFragment, limit: Int, afterID: Int64) throws -> [Int64]? {
+    private func firstIDsByScan(
+        _ split: (connections: Filter, lines: Filter?), _ predicate: SQLFragment, limit: Int, afterID: Int64
+    ) throws -> [Int64]? {
         guard Int64(limit) * 4 <= Self.scannedIDs else { return nil }
+        let connections = SQLiteCompiler.compileForConnections(split.connections)
+        let lines = split.lines.map(SQLiteCompiler.compile)
         return try read { db in
             let first = max(afterID, try RawStatement(db, "SELECT min(id) - 1 FROM flow").firstInt() ?? afterID)
             let end = first + Self.scannedIDs
             var ids: [Int64] = []
-            // NOT INDEXED: through the rowids in order (SQLite would take `flow_conn` and sort).
+            // NOT INDEXED: through the rowids in order (SQLite would take `flow_conn` and sort); CROSS JOIN: the
+            // lines outside, each connection looked up by its id.
             try RawStatement(
-                db, "SELECT f.id FROM flow f NOT INDEXED WHERE f.id > ? AND f.id <= ? AND \(predicate.sql) ORDER BY f.id LIMIT ?",
-                [.int(first), .int(end)] + predicate.bindings + [.int(Int64(limit))]
+                db,
+                "SELECT f.id FROM flow f NOT INDEXED CROSS JOIN conn c ON c.id = f.conn_id WHERE f.id > ? AND f.id <= ? AND "
+                    + "(\(connections.sql))" + (lines.map { " AND \($0.sql)" } ?? "") + " ORDER BY f.id LIMIT ?",
+                [.int(first), .int(end)] + connections.bindings + (lines?.bindings ?? []) + [.int(Int64(limit))]
             ).forEachRow { ids.append($0.int(0) ?? 0) }
             guard ids.count < limit else { return ids }
             try RawStatement(
