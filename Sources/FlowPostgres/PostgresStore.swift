@@ -42,7 +42,12 @@ public final class PostgresStore: @unchecked Sendable {
 
     /// PostgreSQL text cannot hold NUL: such a character is stored as U+FFFD.
     static func clean(_ s: String) -> String {
-        s.utf8.contains(0) ? String(s.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : Character($0) }) : s
+        // memchr over the bytes where the string has them in one piece (always, for native strings): the generic
+        // `utf8.contains` stepped index by index, 4% of a high-cardinality ingest's CPU.
+        let hasNUL = s.utf8.withContiguousStorageIfAvailable { b in
+            b.baseAddress.map { memchr($0, 0, b.count) != nil } ?? false
+        } ?? s.utf8.contains(0)
+        return hasNUL ? String(s.unicodeScalars.map { $0 == "\u{0}" ? "\u{FFFD}" : Character($0) }) : s
     }
 }
 
@@ -69,6 +74,7 @@ extension PostgresStore: FlowWriter, RetentionStore {
         connIDs.reserveCapacity(records.count)
         var rollup = Rollup()
         try records.withUnsafeBufferPointer { buffer in
+            try dictionaries.prefetch(buffer, hostID: hostID, overridingLines: overridingLines, session)
             for i in buffer.indices {
                 let r = buffer.baseAddress! + i
                 let conn = try dictionaries.conn(r, hostID: hostID, overridingLines: overridingLines, session)

@@ -47,16 +47,6 @@ struct Dictionaries {
     /// Conn ids by the raw identity of a record's connection fields: the fast path of every line.
     let connsByIdentity = ConnCache()
 
-    /// The addresses of a trace's four lists, combined.
-    @inline(__always)
-    static func address(_ p: PolicyLists) -> Int {
-        var h = 0
-        for list in [p.all, p.enforced, p.pending, p.transit] {
-            h = h &* 31 &+ (list.map(\.storageAddress) ?? 1)
-        }
-        return h
-    }
-
     /// Entries per cache generation (traces, which are large: a fifth of it). Memory stays bounded whatever the
     /// number of distinct values (months of a collector, or lines that each carry new labels or policies); the
     /// tables stay the truth, and a miss looks the value up by its index.
@@ -182,7 +172,7 @@ struct Dictionaries {
     }
 
     mutating func trace(_ p: PolicyLists, _ db: Database, _ added: inout Added) throws -> Int64 {
-        let addr = Self.address(p)
+        let addr = p.storageAddress
         if let id = tracesByAddress.get(p, at: addr) { return id }
         if let id = traces.get(p) {
             tracesByAddress.set(p, id, at: addr)

@@ -1,3 +1,5 @@
+import FlowLog
+
 /// Dictionary ids of values found by where their storage is: the decoder hands out the same array for the same
 /// bytes, so a hit costs an address and one comparison instead of hashing every string. Safe because an entry keeps
 /// its value alive (the address cannot be reused while cached) and the value is compared before its id is used.
@@ -36,4 +38,18 @@ extension Array {
     /// Where the elements are stored: the identity of this array's buffer (shared by its copies).
     @inline(__always)
     public var storageAddress: Int { withUnsafeBufferPointer { Int(bitPattern: $0.baseAddress) } }
+}
+
+extension PolicyLists {
+    /// Where a trace's four lists are stored, combined: the decoder hands out the same lists for the same hits, so
+    /// this identifies a trace as ``Swift/Array/storageAddress`` identifies a list (an ``AddressCache`` compares the
+    /// value before it trusts it).
+    @inline(__always)
+    public var storageAddress: Int {
+        var h = 0
+        for list in [all, enforced, pending, transit] {
+            h = h &* 31 &+ (list.map(\.storageAddress) ?? 1)
+        }
+        return h
+    }
 }
