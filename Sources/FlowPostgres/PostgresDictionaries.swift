@@ -145,6 +145,21 @@ struct PostgresDictionaries {
         return id
     }
 
+    /// Dictionary rows sent to the database since the batch began (by the prefetch and by the lines).
+    private var rowsSent = 0
+    /// Whether the next batch is prefetched: the first always, then those after a batch that sent more than
+    /// ``prefetchAfter`` rows. Where connections are few, a batch's misses of the identity cache are found in the
+    /// id cache (no round trip), and making their keys twice cost more than the prefetch saved (1M messy lines of
+    /// 71 connections: 12.0 -> 17.3 s with a prefetch of every batch).
+    private var prefetchNext = true
+    static let prefetchAfter = 16
+
+    /// Ends a batch: whether the next one is prefetched follows from what this one sent.
+    mutating func endBatch() {
+        prefetchNext = rowsSent > Self.prefetchAfter
+        rowsSent = 0
+    }
+
     /// The most rows of one table upserted by one statement.
     static let rowsPerUpsert = 1_000
 
@@ -157,6 +172,7 @@ struct PostgresDictionaries {
         for row in rows where ids.get(row.cacheKey) == nil { byTable[row.table, default: [:]][row.key] = row }
         for (table, unique) in byTable.sorted(by: { $0.key < $1.key }) {
             let sorted = unique.values.sorted { $0.key < $1.key }
+            rowsSent += sorted.count
             for start in stride(from: 0, to: sorted.count, by: Self.rowsPerUpsert) {
                 let chunk = sorted[start..<min(start + Self.rowsPerUpsert, sorted.count)]
                 // Rows come back with their key as stored (cleaned of NUL bytes), which leads to the key asked for.
@@ -195,30 +211,52 @@ struct PostgresDictionaries {
     /// sets; then connections), a few statements in all, so that the lines then find every id in the cache. With
     /// pod churn most lines bring a new connection, and a round trip each (two for a new endpoint or label set) set
     /// the rate: 2M lines of 103,915 connections went in at 4,300 lines/s. What this leaves out (an id the cache
-    /// lost meanwhile) the lines still resolve one by one.
+    /// lost meanwhile) the lines still resolve one by one. Skipped after a batch that sent the database next to
+    /// nothing (``endBatch()``).
     mutating func prefetch(
         _ records: UnsafeBufferPointer<FlowRecord>, hostID: Int64?, overridingLines: Bool, _ s: PostgresSession
     ) throws {
+        guard prefetchNext else { return }
         var misses: [Int] = []
+        var missed = Set<UInt64>()
         var independent: [DictionaryRow] = []
+        // Lists, label sets and traces by storage address: a row made once per object (a trace's key costs about
+        // 150,000 instructions to make, and a batch's first lines all miss the identity cache), and the address
+        // caches filled once their ids are known.
+        var lists: [Int: ([String], DictionaryRow)] = [:]
+        var domains: [Int: ([String], DictionaryRow)] = [:]
+        var labelSets: [Int: ([String], DictionaryRow)] = [:]
+        var traces: [Int: (PolicyLists, DictionaryRow)] = [:]
         for i in records.indices {
             let r = records.baseAddress! + i
-            if let d = r.pointee[.destDomains], domainsByAddress.get(d, at: d.storageAddress) == nil {
-                independent.append(Self.listRow(CanonicalOrder.set(d)))
+            if let d = r.pointee[.destDomains], domains[d.storageAddress] == nil, domainsByAddress.get(d, at: d.storageAddress) == nil {
+                domains[d.storageAddress] = (d, Self.listRow(CanonicalOrder.set(d)))
             }
-            if let a = r.pointee[.processArgs], listsByAddress.get(a, at: a.storageAddress) == nil {
-                independent.append(Self.listRow(a))
+            if let a = r.pointee[.processArgs], lists[a.storageAddress] == nil, listsByAddress.get(a, at: a.storageAddress) == nil {
+                lists[a.storageAddress] = (a, Self.listRow(a))
             }
-            guard connsByIdentity.lookup(r, hostID: hostID, ignoreLineHost: overridingLines) == nil else { continue }
+            // One line of each connection the identity cache lacks (a hash collision leaves a connection to its lines).
+            guard connsByIdentity.lookup(r, hostID: hostID, ignoreLineHost: overridingLines) == nil,
+                missed.insert(connsByIdentity.currentHash).inserted
+            else { continue }
             misses.append(i)
             if !overridingLines, let h = r.pointee[.host] { independent.append(Self.hostRow(h)) }
             for labels in [r.pointee.sourceLabels, r.pointee.destLabels] {
-                if let labels, labelsByAddress.get(labels, at: labels.storageAddress) == nil { independent.append(Self.labelsRow(labels)) }
+                guard let labels, labelSets[labels.storageAddress] == nil,
+                    labelsByAddress.get(labels, at: labels.storageAddress) == nil
+                else { continue }
+                labelSets[labels.storageAddress] = (labels, Self.labelsRow(labels))
             }
             if let service = Self.serviceRow(r.pointee) { independent.append(service) }
-            if let p = r.pointee.policies, tracesByAddress.get(p, at: p.storageAddress) == nil { independent.append(Self.traceRow(p)) }
+            if let p = r.pointee.policies, traces[p.storageAddress] == nil, tracesByAddress.get(p, at: p.storageAddress) == nil {
+                traces[p.storageAddress] = (p, Self.traceRow(p))
+            }
         }
-        try store(independent, s)
+        try store(independent + [lists, domains, labelSets].flatMap { $0.values.map(\.1) } + traces.values.map(\.1), s)
+        for (address, (value, row)) in lists { if let id = ids.get(row.cacheKey) { listsByAddress.set(value, id, at: address) } }
+        for (address, (value, row)) in domains { if let id = ids.get(row.cacheKey) { domainsByAddress.set(value, id, at: address) } }
+        for (address, (value, row)) in labelSets { if let id = ids.get(row.cacheKey) { labelsByAddress.set(value, id, at: address) } }
+        for (address, (value, row)) in traces { if let id = ids.get(row.cacheKey) { tracesByAddress.set(value, id, at: address) } }
         guard !misses.isEmpty else { return }
         var endpoints: [DictionaryRow] = []
         for i in misses {

@@ -85,6 +85,7 @@ extension PostgresStore: FlowWriter, RetentionStore {
                 rollup.add(r, conn: conn, domains: domains)
             }
         }
+        dictionaries.endBatch()
         try ensurePartitions(records)
         // 2. The lines, their roll-up and the checkpoint in one transaction.
         try session.inTransaction {

@@ -29,7 +29,9 @@ public final class ConnCache {
     private var anchors = [Anchor?](repeating: nil, count: ConnCache.size)
     /// The identity of the record last passed to ``lookup(_:hostID:ignoreLineHost:)``.
     private let current = UnsafeMutablePointer<UInt64>.allocate(capacity: ConnCache.width)
-    private var currentHash: UInt64 = 0
+    /// The hash of the identity computed by the last lookup (what tells a batch's connections apart before their
+    /// ids are known: equal identities hash alike).
+    public private(set) var currentHash: UInt64 = 0
     private let sourceLabelsOffset = MemoryLayout<FlowRecord>.offset(of: \.sourceLabels)!
     private let destLabelsOffset = MemoryLayout<FlowRecord>.offset(of: \.destLabels)!
     private let policiesOffset = MemoryLayout<FlowRecord>.offset(of: \.policies)!
