@@ -217,7 +217,7 @@ struct PostgresDictionaries {
         _ records: UnsafeBufferPointer<FlowRecord>, hostID: Int64?, overridingLines: Bool, _ s: PostgresSession
     ) throws {
         guard prefetchNext else { return }
-        var misses: [Int] = []
+        var misses: [Miss] = []
         var missed = Set<UInt64>()
         var independent: [DictionaryRow] = []
         // Lists, label sets and traces by storage address: a row made once per object (a trace's key costs about
@@ -239,45 +239,57 @@ struct PostgresDictionaries {
             guard connsByIdentity.lookup(r, hostID: hostID, ignoreLineHost: overridingLines) == nil,
                 missed.insert(connsByIdentity.currentHash).inserted
             else { continue }
-            misses.append(i)
-            if !overridingLines, let h = r.pointee[.host] { independent.append(Self.hostRow(h)) }
+            let miss = Miss(record: r, host: overridingLines ? nil : r.pointee[.host].map(Self.hostRow), service: Self.serviceRow(r.pointee))
+            misses.append(miss)
+            independent += [miss.host, miss.service].compactMap { $0 }
             for labels in [r.pointee.sourceLabels, r.pointee.destLabels] {
                 guard let labels, labelSets[labels.storageAddress] == nil,
                     labelsByAddress.get(labels, at: labels.storageAddress) == nil
                 else { continue }
                 labelSets[labels.storageAddress] = (labels, Self.labelsRow(labels))
             }
-            if let service = Self.serviceRow(r.pointee) { independent.append(service) }
             if let p = r.pointee.policies, traces[p.storageAddress] == nil, tracesByAddress.get(p, at: p.storageAddress) == nil {
                 traces[p.storageAddress] = (p, Self.traceRow(p))
             }
         }
         try store(independent + [lists, domains, labelSets].flatMap { $0.values.map(\.1) } + traces.values.map(\.1), s)
-        for (address, (value, row)) in lists { if let id = ids.get(row.cacheKey) { listsByAddress.set(value, id, at: address) } }
-        for (address, (value, row)) in domains { if let id = ids.get(row.cacheKey) { domainsByAddress.set(value, id, at: address) } }
-        for (address, (value, row)) in labelSets { if let id = ids.get(row.cacheKey) { labelsByAddress.set(value, id, at: address) } }
-        for (address, (value, row)) in traces { if let id = ids.get(row.cacheKey) { tracesByAddress.set(value, id, at: address) } }
+        Self.remember(lists, in: &listsByAddress, from: &ids)
+        Self.remember(domains, in: &domainsByAddress, from: &ids)
+        Self.remember(labelSets, in: &labelsByAddress, from: &ids)
+        Self.remember(traces, in: &tracesByAddress, from: &ids)
         guard !misses.isEmpty else { return }
-        var endpoints: [DictionaryRow] = []
-        for i in misses {
-            for side in [Side.source, .dest] {
-                if case .some(.some(let row)) = endpointRow(records[i], side) { endpoints.append(row) }
-            }
+        for k in misses.indices {
+            misses[k].source = endpointRow(misses[k].record.pointee, .source)
+            misses[k].dest = endpointRow(misses[k].record.pointee, .dest)
         }
-        try store(endpoints, s)
+        try store(misses.flatMap { [$0.source, $0.dest].compactMap { $0 ?? nil } }, s)
         var conns: [DictionaryRow] = []
-        for i in misses {
-            let r = records[i]
+        for miss in misses {
             // Only a connection whose every id is known; anything else is left to the line.
-            let lineHost = overridingLines ? nil : r[.host]
-            guard let host = lineHost.map({ cached(Self.hostRow($0)) }) ?? .some(hostID),
-                let src = endpointRow(r, .source).flatMap({ cached($0) }),
-                let dst = endpointRow(r, .dest).flatMap({ cached($0) }),
-                let service = cached(Self.serviceRow(r)), let trace = traceID(r.policies)
+            guard let host = miss.host.map({ cached($0) }) ?? .some(hostID),
+                let src = miss.source.flatMap({ cached($0) }), let dst = miss.dest.flatMap({ cached($0) }),
+                let service = cached(miss.service), let trace = traceID(miss.record.pointee.policies)
             else { continue }
-            conns.append(Self.connRow(r, host: host, src: src, dst: dst, service: service, trace: trace))
+            conns.append(Self.connRow(miss.record.pointee, host: host, src: src, dst: dst, service: service, trace: trace))
         }
         try store(conns, s)
+    }
+
+    /// A connection the identity cache lacks, as the prefetch sees it: one of its lines and the rows it names
+    /// (an endpoint row is `.some(nil)` for no endpoint, `nil` while its label set's id is unknown).
+    private struct Miss {
+        let record: UnsafePointer<FlowRecord>
+        let host: DictionaryRow?
+        let service: DictionaryRow?
+        var source: DictionaryRow?? = nil
+        var dest: DictionaryRow?? = nil
+    }
+
+    /// Fills `cache` with the ids now known for the objects rows were `made` for (by storage address).
+    private static func remember<Value: Equatable>(
+        _ made: [Int: (Value, DictionaryRow)], in cache: inout AddressCache<Value>, from ids: inout GenerationalCache<String, Int64>
+    ) {
+        for (address, (value, row)) in made { if let id = ids.get(row.cacheKey) { cache.set(value, id, at: address) } }
     }
 
     private enum Side { case source, dest }

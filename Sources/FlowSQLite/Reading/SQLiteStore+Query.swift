@@ -54,14 +54,17 @@ extension SQLiteStore: FlowReader {
     /// `nil`: SQLite's own plan (``plainRecords(_:sort:limit:afterID:)``) is used.
     private func firstIDs(_ p: Filter, _ predicate: SQLFragment, limit: Int, afterID: Int64) throws -> [Int64]? {
         guard let split = p.connectionSplit else { return nil }
-        if let ids = try firstIDsByConnection(split, limit: limit, afterID: afterID) { return ids }
-        return try firstIDsByScan(split, predicate, limit: limit, afterID: afterID)
+        // Compiled once for both readers: the connection-level conjuncts over `conn c`, the rest over `flow f`.
+        let connections = SQLiteCompiler.compileForConnections(split.connections)
+        let lines = split.lines.map(SQLiteCompiler.compile)
+        if let ids = try firstIDsByConnection(connections, lines, limit: limit, afterID: afterID) { return ids }
+        return try firstIDsByScan(connections, lines, predicate, limit: limit, afterID: afterID)
     }
 
-    /// The most connections ``firstIDsByConnection(_:limit:afterID:)`` seeks one by one.
+    /// The most connections ``firstIDsByConnection(_:_:limit:afterID:)`` seeks one by one.
     static let seekedConnections = 256
 
-    /// How many ids ``firstIDsByScan(_:limit:afterID:)`` reads in storage order before it leaves the rest to
+    /// How many ids ``firstIDsByScan(_:_:_:limit:afterID:)`` reads in storage order before it leaves the rest to
     /// SQLite's plan.
     static let scannedIDs: Int64 = 1 << 16
 
@@ -75,11 +78,9 @@ extension SQLiteStore: FlowReader {
     /// connections, 1,000 rows of `action:allow`: 154 ms, most of it that set). `nil` when the limit is too large
     /// for the window to help.
     private func firstIDsByScan(
-        _ split: (connections: Filter, lines: Filter?), _ predicate: SQLFragment, limit: Int, afterID: Int64
+        _ connections: SQLFragment, _ lines: SQLFragment?, _ predicate: SQLFragment, limit: Int, afterID: Int64
     ) throws -> [Int64]? {
         guard Int64(limit) * 4 <= Self.scannedIDs else { return nil }
-        let connections = SQLiteCompiler.compileForConnections(split.connections)
-        let lines = split.lines.map(SQLiteCompiler.compile)
         return try read { db in
             let first = max(afterID, try RawStatement(db, "SELECT min(id) - 1 FROM flow").firstInt() ?? afterID)
             let end = first + Self.scannedIDs
@@ -109,17 +110,15 @@ extension SQLiteStore: FlowReader {
     /// window, per-line fields) are tested on each connection's lines as they are read. `nil` when more
     /// connections match.
     private func firstIDsByConnection(
-        _ split: (connections: Filter, lines: Filter?), limit: Int, afterID: Int64
+        _ matching: SQLFragment, _ lines: SQLFragment?, limit: Int, afterID: Int64
     ) throws -> [Int64]? {
         try read { db in
-            let c = SQLiteCompiler.compileForConnections(split.connections)
             var connections: [Int64] = []
-            try RawStatement(db, "SELECT c.id FROM conn c WHERE \(c.sql) LIMIT \(Self.seekedConnections + 1)", c.bindings)
+            try RawStatement(db, "SELECT c.id FROM conn c WHERE \(matching.sql) LIMIT \(Self.seekedConnections + 1)", matching.bindings)
                 .forEachRow { connections.append($0.int(0) ?? 0) }
             guard connections.count <= Self.seekedConnections else { return nil }
             // `+f.id`: the lower bound is tested, not sought, so that the id range of a time condition among the
             // other conjuncts (``TimeSpan``) is the one the index is sought with. The upper bound ends the reading.
-            let lines = split.lines.map(SQLiteCompiler.compile)
             let sql = "SELECT f.id FROM flow f WHERE f.conn_id = ? AND +f.id > ?"
                 + (lines.map { " AND \($0.sql)" } ?? "") + " ORDER BY f.id LIMIT ?"
             var ids: [Int64] = []
