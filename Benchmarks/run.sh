@@ -10,7 +10,7 @@
 #   Benchmarks/run.sh scale    # 100,000 distinct connections a day (pod churn): ingest, store size, report time and RSS
 #   Benchmarks/run.sh backends # SQLite and PostgreSQL (a throwaway local server) on the same messy lines
 #                              # (BACKENDS_LINES, default 1M; BACKENDS_RUNS ingests each, default 3): ingest, store
-#                              # size, 4 queries (answers checked), report
+#                              # size, 6 queries (answers checked), report
 #   Benchmarks/run.sh cluster  # 4 collectors (4 node directories, 1M messy lines each) into one PostgreSQL at once
 #   Benchmarks/run.sh serve    # flowq serve on 10M lines: 64 clients (wrk) vs the CLI; /healthz under 200 idle
 #                              # connections and a long query; then agents and goldmane:
@@ -342,11 +342,13 @@ backends() {
     psql "$url" -qXc "VACUUM ANALYZE" >/dev/null
     local seed='policies:{all_policies: *staged\:default-deny*} and action: "allow"'
     local sel='dest_namespace:yaobank and dest_port:2379 and reporter:dst'
-    for q in seed_count selective_1000 grouped_seed free_text report; do
+    for q in seed_count selective_1000 sorted_1000 newest_1000 grouped_seed free_text report; do
         local args=()
         case $q in
             seed_count) args=(query "$seed" --count) ;;
             selective_1000) args=(query "$sel" --format ndjson --limit 1000) ;;
+            sorted_1000) args=(query "$sel" --format ndjson --limit 1000 --sort source_namespace) ;;
+            newest_1000) args=(query "$sel" --format ndjson --limit 1000 --sort start_time:desc) ;;
             grouped_seed) args=(query "$seed" --group-by source_name_aggr,dest_name_aggr,dest_port --format json --limit 0) ;;
             free_text) args=(query '*legacy-api*' --count) ;;
             report) args=(report --format json) ;;

@@ -9,8 +9,9 @@ import FlowStore
 /// (`host`, `label_set`, `endpoint`, `service`, `string_list`, `policy_trace`, `conn`) are reference tables; every
 /// query joins lines to connections on `conn_id`.
 enum PostgresSchema {
-    /// 2: `store_version`, the data version of this database alone.
-    static let version = 2
+    /// 2: `store_version`, the data version of this database alone. 3: `flow_conn_id` (`conn_id, id`) in place of
+    /// `flow_conn` (`conn_id`): a connection's lines in id order, for limited reads by connection.
+    static let version = 3
 
     static let ddl = """
         CREATE TABLE IF NOT EXISTS flowq_schema (version integer NOT NULL);
@@ -58,7 +59,8 @@ enum PostgresSchema {
             \(countersDDL), cluster text, extra text
         ) PARTITION BY RANGE (start_time);
         CREATE TABLE IF NOT EXISTS flow_undated PARTITION OF flow DEFAULT;
-        CREATE INDEX IF NOT EXISTS flow_conn ON flow (conn_id);
+        CREATE INDEX IF NOT EXISTS flow_conn_id ON flow (conn_id, id);
+        DROP INDEX IF EXISTS flow_conn;
         CREATE INDEX IF NOT EXISTS flow_id_index ON flow (id);
         CREATE TABLE IF NOT EXISTS source_file (
             node text NOT NULL, fingerprint text NOT NULL, path text NOT NULL, host text, device bigint, inode bigint,

@@ -92,63 +92,119 @@ extension PostgresStore: FlowReader {
     }
 
     public func records(_ p: Filter, sort: [(Field, Bool)], limit: Int?, afterID: Int64) throws -> [StoredRecord] {
-        let w = try linePredicate(p, first: 2)
         let order = sort.isEmpty
             ? " ORDER BY f.id"
             : " ORDER BY " + sort.map { "\(Self.sortSQL($0.0)) \($0.1 ? "DESC NULLS LAST" : "ASC NULLS FIRST")" }.joined(separator: ", ")
                 + ", f.id"
-        var sql: String
-        if let limit {
-            // Late materialization: ids found, sorted and cut first; only those rows read with their dictionaries,
-            // each by its id (the join starts from the ids: as `f.id IN (…)` the planner read all of `flow` to hash
-            // it, 5 s instead of 50 ms at 10M lines).
-            let lineLevel = sort.allSatisfy { (field, _) in
-                switch field.storage {
-                case .column, .timestamp: return true
-                default: return false
-                }
-            }
-            let from = lineLevel ? "flow f" : Self.readFrom
-            sql = """
-                WITH ids AS MATERIALIZED (SELECT f.id FROM \(from) WHERE f.id > $1 AND \(w.sql)\(order) LIMIT \(limit))
-                SELECT \(Self.lineSelectList) FROM ids JOIN flow f ON f.id = ids.id \(Self.readJoins)\(order)
-                """
-        } else {
-            sql = "SELECT \(Self.lineSelectList) FROM \(Self.readFrom) WHERE f.id > $1 AND \(w.sql)\(order)"
-        }
+        let split = p.connectionSplit
+        let connections = try split.flatMap { try matchingConnections($0.connections) }
         // The lines' own columns; their connections' are read after, once per connection (``RecordColumns``).
-        let lines = try session.query(sql, [.int(afterID)] + w.bindings).map { row in
-            let cells = row.makeRandomAccess()
-            return RecordColumns.line(text: { cells.text(Int($0)) }, int: { cells.int(Int($0)) })
+        let lines: [RecordColumns.LinePart]
+        if let limit {
+            // Late materialization: ids found, sorted and cut first; only those rows read, by id.
+            let ids: [Int64]
+            if sort.isEmpty, let split, let connections, connections.count <= Self.seekedConnections {
+                ids = try firstIDs(of: connections, lines: split.lines, limit: limit, afterID: afterID)
+            } else {
+                let w = try linePredicate(p, first: 2, connections: connections)
+                let lineLevel = sort.allSatisfy { (field, _) in
+                    switch field.storage {
+                    case .column, .timestamp: return true
+                    default: return false
+                    }
+                }
+                let from = lineLevel ? "flow f" : Self.readFrom
+                ids = try session.query("SELECT f.id FROM \(from) WHERE f.id > $1 AND \(w.sql)\(order) LIMIT \(limit)", [.int(afterID)] + w.bindings)
+                    .compactMap { $0.int(0) }
+            }
+            lines = try self.lines(ids)
+        } else {
+            let w = try linePredicate(p, first: 2, connections: connections)
+            lines = try session.query(
+                "SELECT \(Self.lineSelectList) FROM \(Self.readFrom) WHERE f.id > $1 AND \(w.sql)\(order)", [.int(afterID)] + w.bindings
+            ).map(Self.linePart)
         }
-        var connections: [Int64: FlowRecord] = [:]
+        var parts: [Int64: FlowRecord] = [:]
         for list in RecordColumns.connectionIDLists(of: lines) {
             for row in try session.query("SELECT \(Self.connectionSelectList) FROM \(Self.connectionsFrom) WHERE c.id IN (\(list))", []) {
                 let cells = row.makeRandomAccess()
                 let c = RecordColumns.connection(text: { cells.text(Int($0)) }, int: { cells.int(Int($0)) })
-                connections[c.id] = c.record
+                parts[c.id] = c.record
             }
         }
-        return RecordColumns.records(lines, connections: connections)
+        return RecordColumns.records(lines, connections: parts)
     }
 
-    /// The predicate over `flow f` of `p`. A predicate on connection-level fields only is answered from the
-    /// connections first: the lines are then searched by their connection ids (`f.conn_id = ANY(…)`), which the
-    /// planner can estimate (behind `f.conn_id IN (SELECT … FROM conn …)` it guessed most of `flow` and scanned all
-    /// of it: 10 s for a sorted page at 10M lines).
-    func linePredicate(_ p: Filter, first: Int) throws -> PostgresFragment {
-        // Without a test (no query, or one that matches nothing) there is nothing to look up.
-        guard p.isConnectionLevel, p != .always, p != .never else { return PostgresCompiler.compile(p, first: first) }
+    /// A row selecting ``lineSelectList``.
+    private static func linePart(_ row: PostgresRow) -> RecordColumns.LinePart {
+        let cells = row.makeRandomAccess()
+        return RecordColumns.line(text: { cells.text(Int($0)) }, int: { cells.int(Int($0)) })
+    }
+
+    /// The lines of these ids, in the ids' order, read as `f.id = ANY(…)`: a list whose length the planner knows.
+    /// (Joined to the ids, as `ids JOIN flow f ON f.id = ids.id`, it guessed 10M rows from the join and merged the
+    /// whole of `flow` in id order against them: 1.6 s for 1,000 rows on a 2M-line store.)
+    private func lines(_ ids: [Int64]) throws -> [RecordColumns.LinePart] {
+        let position = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        var found = [RecordColumns.LinePart?](repeating: nil, count: ids.count)
+        for start in stride(from: 0, to: ids.count, by: Self.idsPerStatement) {
+            let list = ids[start..<min(start + Self.idsPerStatement, ids.count)].map(String.init).joined(separator: ",")
+            for row in try session.query("SELECT \(Self.lineSelectList) FROM \(RecordColumns.lineFrom) WHERE f.id = ANY('{\(list)}'::bigint[])") {
+                let part = Self.linePart(row)
+                if let i = position[part.id] { found[i] = part }
+            }
+        }
+        return found.compactMap { $0 }
+    }
+
+    /// The most ids ``lines(_:)`` lists in one statement.
+    static let idsPerStatement = 5_000
+
+    /// The first `limit` ids after `afterID` of these connections' lines that `lines` (line-level conjuncts)
+    /// matches, in id order: each connection's lines read from `flow_conn_id` (`conn_id, id`) in id order, at most
+    /// `limit` of each, then cut. Read along the id index instead (every line, in id order, tested against the
+    /// list), one namespace's 1,000 first lines of a 2M-line store with pod churn took 150-290 ms: most lines
+    /// before them belong to other connections.
+    private func firstIDs(of connections: [Int64], lines: Filter?, limit: Int, afterID: Int64) throws -> [Int64] {
+        guard !connections.isEmpty else { return [] }
+        let w = lines.map { PostgresCompiler.compile($0, first: 2) }
+        let sql = """
+            SELECT x.id FROM unnest('{\(connections.map(String.init).joined(separator: ","))}'::bigint[]) AS k(conn)
+            CROSS JOIN LATERAL (SELECT f.id FROM flow f WHERE f.conn_id = k.conn AND f.id > $1\(w.map { " AND \($0.sql)" } ?? "")
+                ORDER BY f.id LIMIT \(limit)) x
+            ORDER BY x.id LIMIT \(limit)
+            """
+        return try session.query(sql, [.int(afterID)] + (w?.bindings ?? [])).compactMap { $0.int(0) }
+    }
+
+    /// The connections a connection-level predicate matches, if at most ``connectionIDsAtMost``.
+    private func matchingConnections(_ p: Filter) throws -> [Int64]? {
         let c = PostgresCompiler.compile(p, overConnections: true)
         let ids = try session.query("SELECT c.id FROM conn c WHERE \(c.sql) LIMIT \(Self.connectionIDsAtMost + 1)", c.bindings)
             .compactMap { $0.int(0) }
-        guard ids.count <= Self.connectionIDsAtMost else { return PostgresCompiler.compile(p, first: first) }
-        if ids.isEmpty { return PostgresFragment(sql: "FALSE", bindings: []) }
-        return PostgresFragment(sql: "f.conn_id = ANY('{" + ids.map(String.init).joined(separator: ",") + "}'::bigint[])", bindings: [])
+        return ids.count <= Self.connectionIDsAtMost ? ids : nil
+    }
+
+    /// The predicate over `flow f` of `p`. Where its connection-level conjuncts leave at most
+    /// ``connectionIDsAtMost`` connections (`connections`, from ``matchingConnections(_:)``), the lines are searched
+    /// by their connection ids (`f.conn_id = ANY(…)`), which the planner can estimate (behind `f.conn_id IN (SELECT …
+    /// FROM conn …)` it guessed most of `flow` and scanned all of it: 10 s for a sorted page at 10M lines); the
+    /// other conjuncts are tested on the lines.
+    func linePredicate(_ p: Filter, first: Int, connections: [Int64]?) throws -> PostgresFragment {
+        guard let split = p.connectionSplit, let connections else { return PostgresCompiler.compile(p, first: first) }
+        if connections.isEmpty { return PostgresFragment(sql: "FALSE", bindings: []) }
+        let lines = split.lines.map { PostgresCompiler.compile($0, first: first) }
+        return PostgresFragment(
+            sql: "f.conn_id = ANY('{" + connections.map(String.init).joined(separator: ",") + "}'::bigint[])"
+                + (lines.map { " AND \($0.sql)" } ?? ""),
+            bindings: lines?.bindings ?? [])
     }
 
     /// More connections than this are searched through the subquery, not as a list of ids.
     static let connectionIDsAtMost = 5_000
+
+    /// The most connections ``firstIDs(of:lines:limit:afterID:)`` reads one by one.
+    static let seekedConnections = 256
 
     public func groupLines(_ p: Filter, by fields: [Field], limit: Int?) throws -> [GroupRow] {
         try groups(

@@ -70,6 +70,36 @@ import Testing
         #expect(try store.records(try FilterBuilder.build(try KQLParser.parse("dest_port:17"), options: .init(now: 0)), limit: 6000).count > 10)
     }
 
+    /// Pages (each after the last id of the one before) join up to the unlimited read, and a sorted limited read
+    /// is the sorted unlimited read's prefix, in its order: however the store finds the ids, it reads the rows back
+    /// in the ids' order.
+    @Test(arguments: TestBackend.configured)
+    func pagesAndSortedReadsMatchTheUnlimitedRead(_ backend: TestBackend) throws {
+        let dir = TempDir()
+        let store = try Self.store(backend, in: dir, batches: 8)
+        let sorts: [[(Field, Bool)]] = [
+            [(FieldCatalogue.field(named: "source_port")!, true)], [(FieldCatalogue.field(named: "source_namespace")!, false)],
+        ]
+        for query in ["dest_port:17 or dest_port:250", "action:allow", "dest_port < 40 and source_port > 30000", "", "dest_port:999"] {
+            let filter = try FilterBuilder.build(try KQLParser.parse(query), options: .init(now: 0))
+            let all = try store.records(filter, limit: nil)
+            var paged: [StoredRecord] = []
+            while true {
+                let page = try store.records(filter, sort: [], limit: 150, afterID: paged.last?.id ?? 0)
+                paged += page
+                if page.count < 150 { break }
+            }
+            #expect(paged.map(\.id) == all.map(\.id), "\(backend) \(query): pages")
+            #expect(paged.map(\.record) == all.map(\.record), "\(backend) \(query): pages, whole records")
+            for sort in sorts {
+                let sorted = try store.records(filter, sort: sort, limit: nil, afterID: 0)
+                let some = try store.records(filter, sort: sort, limit: 77, afterID: 0)
+                #expect(some.map(\.id) == Array(sorted.prefix(77).map(\.id)), "\(backend) \(query) sorted by \(sort[0].0.name)")
+                #expect(some.map(\.record) == Array(sorted.prefix(77).map(\.record)), "\(backend) \(query) sorted: whole records")
+            }
+        }
+    }
+
     /// More lines than the store scans in storage order before it leaves the rest to SQLite's plan (many
     /// connections match): the answer is the same whether the scan finds every line, some, or none.
     @Test func limitedReadOfManyConnectionsPastTheScannedWindow() throws {
