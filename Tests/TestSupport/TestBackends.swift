@@ -2,6 +2,7 @@ import FlowPostgres
 import FlowSQLite
 import FlowStore
 import Foundation
+import Synchronization
 
 /// The storage backends tests run against: SQLite always; PostgreSQL when `FLOWQ_TEST_POSTGRES` names a server
 /// (`postgres://user@127.0.0.1:PORT/postgres?sslmode=disable`, a role that may create databases). `./dev test` and
@@ -37,14 +38,41 @@ public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible
             throw TestBackendError(message: "FLOWQ_TEST_POSTGRES is not set")
         }
         let name = "flowq_t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["psql", server, "-qXc", "CREATE DATABASE \(name)"]
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw TestBackendError(message: "psql could not create database \(name) on \(server)") }
+        guard psql(server, ["CREATE DATABASE \(name)"]) else { throw TestBackendError(message: "psql could not create database \(name) on \(server)") }
+        _ = dropAtExit
+        created.withLock { $0.append(name) }
         c.path = "/" + name
         return c.string!
+    }
+
+    /// The databases this process created: dropped when it exits (`WITH (FORCE)`, past stores still open), so that
+    /// runs against a long-lived server leave nothing behind.
+    private static let created = Mutex<[String]>([])
+    private static let dropAtExit: Void = {
+        atexit {
+            guard let server = TestBackend.postgresURL else { return }
+            let names = TestBackend.created.withLock { $0 }
+            if !names.isEmpty { _ = TestBackend.psql(server, names.map { "DROP DATABASE IF EXISTS \($0) WITH (FORCE)" }) }
+        }
+    }()
+
+    /// Runs statements with `psql` on `server`; whether it succeeded.
+    private static func psql(_ server: String, _ statements: [String]) -> Bool {
+        (try? psqlOutput(server, statements)) != nil
+    }
+
+    /// Runs statements with `psql` on the database at `url` and returns what it printed (unaligned, tuples only).
+    public static func psqlOutput(_ url: String, _ statements: [String]) throws -> String {
+        let p = Process()
+        let out = Pipe()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["psql", url, "-qXAt"] + statements.flatMap { ["-c", $0] }
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw TestBackendError(message: "psql failed on \(url): \(statements)") }
+        return text
     }
 }
 
