@@ -105,6 +105,8 @@ extension PostgresStore: FlowReader {
             let ids: [Int64]
             if sort.isEmpty, let split, let connections, connections.count <= Self.seekedConnections {
                 ids = try firstIDs(of: connections, lines: split.lines, limit: limit, afterID: afterID)
+            } else if let split, let connections, Self.sortsByConnection(sort) {
+                ids = try firstIDs(of: connections, sortedBy: sort, lines: split.lines, limit: limit, afterID: afterID)
             } else {
                 let w = try linePredicate(p, first: 2, connections: connections)
                 let lineLevel = sort.allSatisfy { (field, _) in
@@ -175,6 +177,73 @@ extension PostgresStore: FlowReader {
             ORDER BY x.id LIMIT \(limit)
             """
         return try session.query(sql, [.int(afterID)] + (w?.bindings ?? [])).compactMap { $0.int(0) }
+    }
+
+    /// Whether every sort key is a scalar of the line's connection (its own columns, its endpoints', service's, host).
+    static func sortsByConnection(_ sort: [(Field, Bool)]) -> Bool {
+        !sort.isEmpty && sort.allSatisfy { (field, _) in
+            switch field.storage {
+            case .conn, .endpoint, .service, .host: return !field.type.isMultiValued
+            default: return false
+            }
+        }
+    }
+
+    /// The first `limit` ids after `afterID`, in `sort`'s order then id order, of these connections' lines that
+    /// `lines` matches, when every sort key belongs to the connection: the connections are sorted by their keys and
+    /// cut into groups of equal keys, and the groups are read in order, each group's lines merged by id, until
+    /// `limit` are found. Which groups a round reads is chosen by their line counts in `conn_hour` (exact without
+    /// line-level conjuncts; when those leave fewer lines, the next round reads the groups after). Each connection
+    /// gives at most the ids still wanted, through `flow_conn_id`. Sorting every matching line instead read all of
+    /// them (10M lines, 187,668 matching, 1,000 rows sorted by `source_namespace`: 1.1 s).
+    private func firstIDs(
+        of connections: [Int64], sortedBy sort: [(Field, Bool)], lines: Filter?, limit: Int, afterID: Int64
+    ) throws -> [Int64] {
+        guard !connections.isEmpty, limit > 0 else { return [] }
+        let list = connections.map(String.init).joined(separator: ",")
+        let keys = sort.map { "(\(Self.valueSQL($0.0)))::text" }
+        let order = sort.map { "\(Self.sortSQL($0.0)) \($0.1 ? "DESC NULLS LAST" : "ASC NULLS FIRST")" }.joined(separator: ", ")
+        let sorted = try session.query(
+            """
+            SELECT c.id, COALESCE(n.lines, 0)::bigint, \(keys.joined(separator: ", ")) FROM \(Self.connectionsFrom)
+            LEFT JOIN (SELECT conn_id, sum(lines) AS lines FROM conn_hour WHERE conn_id = ANY('{\(list)}'::bigint[]) GROUP BY conn_id) n
+                ON n.conn_id = c.id
+            WHERE c.id = ANY('{\(list)}'::bigint[]) ORDER BY \(order), c.id
+            """
+        ).map { row in
+            let cells = row.makeRandomAccess()
+            return (id: cells.int(0) ?? 0, lines: cells.int(1) ?? 0, key: (0..<keys.count).map { cells.text(2 + $0) })
+        }
+        // Groups of equal keys, in order: (first index, end index) into `sorted`.
+        var groups: [Range<Int>] = []
+        for i in sorted.indices where i == 0 || sorted[i].key != sorted[i - 1].key {
+            if let last = groups.popLast() { groups.append(last.lowerBound..<i) }
+            groups.append(i..<sorted.count)
+        }
+        let w = lines.map { PostgresCompiler.compile($0, first: 2) }
+        var ids: [Int64] = []
+        var next = 0
+        while ids.count < limit, next < groups.count {
+            let wanted = limit - ids.count
+            var taken = next
+            var expected: Int64 = 0
+            repeat {
+                expected += groups[taken].reduce(0) { $0 + sorted[$1].lines }
+                taken += 1
+            } while taken < groups.count && expected < Int64(wanted)
+            // Each connection with its group's place in the order.
+            let members = groups[next..<taken].flatMap { g in g.map { (sorted[$0].id, g.lowerBound) } }
+            next = taken
+            let sql = """
+                SELECT x.id FROM unnest('{\(members.map { String($0.0) }.joined(separator: ","))}'::bigint[],
+                    '{\(members.map { String($0.1) }.joined(separator: ","))}'::bigint[]) AS k(conn, grp)
+                CROSS JOIN LATERAL (SELECT f.id FROM flow f WHERE f.conn_id = k.conn AND f.id > $1\(w.map { " AND \($0.sql)" } ?? "")
+                    ORDER BY f.id LIMIT \(wanted)) x
+                ORDER BY k.grp, x.id LIMIT \(wanted)
+                """
+            ids += try session.query(sql, [.int(afterID)] + (w?.bindings ?? [])).compactMap { $0.int(0) }
+        }
+        return ids
     }
 
     /// The connections a connection-level predicate matches, if at most ``connectionIDsAtMost``.

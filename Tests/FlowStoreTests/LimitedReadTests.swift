@@ -79,8 +79,13 @@ import Testing
         let store = try Self.store(backend, in: dir, batches: 8)
         let sorts: [[(Field, Bool)]] = [
             [(FieldCatalogue.field(named: "source_port")!, true)], [(FieldCatalogue.field(named: "source_namespace")!, false)],
+            [(FieldCatalogue.field(named: "source_namespace")!, true), (FieldCatalogue.field(named: "dest_port")!, false)],
+            [(FieldCatalogue.field(named: "dest_port")!, true)], [(FieldCatalogue.field(named: "reporter")!, false)],
         ]
-        for query in ["dest_port:17 or dest_port:250", "action:allow", "dest_port < 40 and source_port > 30000", "", "dest_port:999"] {
+        for query in [
+            "dest_port:17 or dest_port:250", "action:allow", "dest_port < 40 and source_port > 30000", "", "dest_port:999",
+            "not reporter:src and start_time >= 1800002000",
+        ] {
             let filter = try FilterBuilder.build(try KQLParser.parse(query), options: .init(now: 0))
             let all = try store.records(filter, limit: nil)
             var paged: [StoredRecord] = []
@@ -93,9 +98,12 @@ import Testing
             #expect(paged.map(\.record) == all.map(\.record), "\(backend) \(query): pages, whole records")
             for sort in sorts {
                 let sorted = try store.records(filter, sort: sort, limit: nil, afterID: 0)
-                let some = try store.records(filter, sort: sort, limit: 77, afterID: 0)
-                #expect(some.map(\.id) == Array(sorted.prefix(77).map(\.id)), "\(backend) \(query) sorted by \(sort[0].0.name)")
-                #expect(some.map(\.record) == Array(sorted.prefix(77).map(\.record)), "\(backend) \(query) sorted: whole records")
+                for limit in [1, 77, 700] {
+                    let some = try store.records(filter, sort: sort, limit: limit, afterID: 0)
+                    let name = sort.map { "\($0.0.name)\($0.1 ? ":desc" : "")" }.joined(separator: ",")
+                    #expect(some.map(\.id) == Array(sorted.prefix(limit).map(\.id)), "\(backend) \(query) sorted by \(name), limit \(limit)")
+                    #expect(some.map(\.record) == Array(sorted.prefix(limit).map(\.record)), "\(backend) \(query) sorted: whole records")
+                }
             }
         }
     }
