@@ -109,15 +109,12 @@ extension PostgresStore: FlowReader {
                 ids = try firstIDs(of: connections, sortedBy: sort, lines: split.lines, limit: limit, afterID: afterID)
             } else {
                 let w = try linePredicate(p, first: 2, connections: connections)
-                let lineLevel = sort.allSatisfy { (field, _) in
-                    switch field.storage {
-                    case .column, .timestamp: return true
-                    default: return false
-                    }
+                let read = { (bound: String) in try self.sortedIDs(w, bound: bound, sort: sort, order: order, limit: limit, afterID: afterID) }
+                if let (field, descending) = sort.first, descending, ["f.start_time", "f.end_time"].contains(Self.valueSQL(field)) {
+                    ids = try newestIDs(by: Self.valueSQL(field), limit: limit, read)
+                } else {
+                    ids = try read("")
                 }
-                let from = lineLevel ? "flow f" : Self.readFrom
-                ids = try session.query("SELECT f.id FROM \(from) WHERE f.id > $1 AND \(w.sql)\(order) LIMIT \(limit)", [.int(afterID)] + w.bindings)
-                    .compactMap { $0.int(0) }
             }
             lines = try self.lines(ids)
         } else {
@@ -135,6 +132,44 @@ extension PostgresStore: FlowReader {
             }
         }
         return RecordColumns.records(lines, connections: parts)
+    }
+
+    /// The first `limit` ids after `afterID` of the lines `w` (and `bound`, more SQL conditions) matches, in `order`
+    /// (of `sort`), found by the planner.
+    private func sortedIDs(
+        _ w: PostgresFragment, bound: String, sort: [(Field, Bool)], order: String, limit: Int, afterID: Int64
+    ) throws -> [Int64] {
+        let lineLevel = sort.allSatisfy { (field, _) in
+            switch field.storage {
+            case .column, .timestamp: return true
+            default: return false
+            }
+        }
+        let from = lineLevel ? "flow f" : Self.readFrom
+        return try session.query(
+            "SELECT f.id FROM \(from) WHERE f.id > $1 AND \(w.sql)\(bound)\(order) LIMIT \(limit)", [.int(afterID)] + w.bindings
+        ).compactMap { $0.int(0) }
+    }
+
+    /// The ids of a read sorted newest first by a time column (`f.start_time` or `f.end_time`): `read` with the
+    /// lines at or after a cut-off `t`, an hour below the newest time `conn_hour` knows, then four times further
+    /// back each round; exact as soon as a round gives `limit` ids (every line it leaves out is older than all it
+    /// gives). The cut-off prunes the older day partitions, and `flow_time` (BRIN) the older block ranges of the
+    /// rest: 1,000 rows of a namespace newest first on 1M lines, 163 ms sorting every match, 7 ms for the last hour.
+    /// Then `read` runs without it (a query that matches nothing costs 1.2 times the read alone).
+    private func newestIDs(by column: String, limit: Int, _ read: (String) throws -> [Int64]) throws -> [Int64] {
+        if let bounds = try session.query("SELECT min(first), max(last) FROM conn_hour").first,
+            let oldest = bounds.int(0), let newest = bounds.int(1)
+        {
+            // Rounds up to a quarter of the time range: past it the whole read costs little more than one.
+            var window: Int64 = 3600
+            while window * 4 <= newest - oldest {
+                let ids = try read(" AND \(column) >= \(newest - window)")
+                if ids.count == limit { return ids }
+                window *= 4
+            }
+        }
+        return try read("")
     }
 
     /// A row selecting ``lineSelectList``.

@@ -81,6 +81,8 @@ import Testing
             [(FieldCatalogue.field(named: "source_port")!, true)], [(FieldCatalogue.field(named: "source_namespace")!, false)],
             [(FieldCatalogue.field(named: "source_namespace")!, true), (FieldCatalogue.field(named: "dest_port")!, false)],
             [(FieldCatalogue.field(named: "dest_port")!, true)], [(FieldCatalogue.field(named: "reporter")!, false)],
+            [(FieldCatalogue.field(named: "start_time")!, true)],
+            [(FieldCatalogue.field(named: "end_time")!, true), (FieldCatalogue.field(named: "source_namespace")!, false)],
         ]
         for query in [
             "dest_port:17 or dest_port:250", "action:allow", "dest_port < 40 and source_port > 30000", "", "dest_port:999",
