@@ -92,10 +92,7 @@ extension PostgresStore: FlowReader {
     }
 
     public func records(_ p: Filter, sort: [(Field, Bool)], limit: Int?, afterID: Int64) throws -> [StoredRecord] {
-        let order = sort.isEmpty
-            ? " ORDER BY f.id"
-            : " ORDER BY " + sort.map { "\(Self.sortSQL($0.0)) \($0.1 ? "DESC NULLS LAST" : "ASC NULLS FIRST")" }.joined(separator: ", ")
-                + ", f.id"
+        let order = sort.isEmpty ? " ORDER BY f.id" : " ORDER BY \(Self.orderTerms(sort)), f.id"
         let split = p.connectionSplit
         let connections = try split.flatMap { try matchingConnections($0.connections) }
         // The lines' own columns; their connections' are read after, once per connection (``RecordColumns``).
@@ -172,6 +169,16 @@ extension PostgresStore: FlowReader {
         return try read("")
     }
 
+    /// A `bigint[]` literal of these numbers (written into the statement: the planner then knows its length).
+    static func bigints(_ values: some Sequence<Int64>) -> String {
+        "'{" + values.map(String.init).joined(separator: ",") + "}'::bigint[]"
+    }
+
+    /// The terms of an ORDER BY for `sort` (texts byte by byte; NULL first ascending, last descending).
+    static func orderTerms(_ sort: [(Field, Bool)]) -> String {
+        sort.map { "\(sortSQL($0.0)) \($0.1 ? "DESC NULLS LAST" : "ASC NULLS FIRST")" }.joined(separator: ", ")
+    }
+
     /// A row selecting ``lineSelectList``.
     private static func linePart(_ row: PostgresRow) -> RecordColumns.LinePart {
         let cells = row.makeRandomAccess()
@@ -185,8 +192,8 @@ extension PostgresStore: FlowReader {
         let position = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         var found = [RecordColumns.LinePart?](repeating: nil, count: ids.count)
         for start in stride(from: 0, to: ids.count, by: Self.idsPerStatement) {
-            let list = ids[start..<min(start + Self.idsPerStatement, ids.count)].map(String.init).joined(separator: ",")
-            for row in try session.query("SELECT \(Self.lineSelectList) FROM \(RecordColumns.lineFrom) WHERE f.id = ANY('{\(list)}'::bigint[])") {
+            let list = Self.bigints(ids[start..<min(start + Self.idsPerStatement, ids.count)])
+            for row in try session.query("SELECT \(Self.lineSelectList) FROM \(RecordColumns.lineFrom) WHERE f.id = ANY(\(list))") {
                 let part = Self.linePart(row)
                 if let i = position[part.id] { found[i] = part }
             }
@@ -206,7 +213,7 @@ extension PostgresStore: FlowReader {
         guard !connections.isEmpty else { return [] }
         let w = lines.map { PostgresCompiler.compile($0, first: 2) }
         let sql = """
-            SELECT x.id FROM unnest('{\(connections.map(String.init).joined(separator: ","))}'::bigint[]) AS k(conn)
+            SELECT x.id FROM unnest(\(Self.bigints(connections))) AS k(conn)
             CROSS JOIN LATERAL (SELECT f.id FROM flow f WHERE f.conn_id = k.conn AND f.id > $1\(w.map { " AND \($0.sql)" } ?? "")
                 ORDER BY f.id LIMIT \(limit)) x
             ORDER BY x.id LIMIT \(limit)
@@ -235,15 +242,14 @@ extension PostgresStore: FlowReader {
         of connections: [Int64], sortedBy sort: [(Field, Bool)], lines: Filter?, limit: Int, afterID: Int64
     ) throws -> [Int64] {
         guard !connections.isEmpty, limit > 0 else { return [] }
-        let list = connections.map(String.init).joined(separator: ",")
+        let list = Self.bigints(connections)
         let keys = sort.map { "(\(Self.valueSQL($0.0)))::text" }
-        let order = sort.map { "\(Self.sortSQL($0.0)) \($0.1 ? "DESC NULLS LAST" : "ASC NULLS FIRST")" }.joined(separator: ", ")
         let sorted = try session.query(
             """
             SELECT c.id, COALESCE(n.lines, 0)::bigint, \(keys.joined(separator: ", ")) FROM \(Self.connectionsFrom)
-            LEFT JOIN (SELECT conn_id, sum(lines) AS lines FROM conn_hour WHERE conn_id = ANY('{\(list)}'::bigint[]) GROUP BY conn_id) n
+            LEFT JOIN (SELECT conn_id, sum(lines) AS lines FROM conn_hour WHERE conn_id = ANY(\(list)) GROUP BY conn_id) n
                 ON n.conn_id = c.id
-            WHERE c.id = ANY('{\(list)}'::bigint[]) ORDER BY \(order), c.id
+            WHERE c.id = ANY(\(list)) ORDER BY \(Self.orderTerms(sort)), c.id
             """
         ).map { row in
             let cells = row.makeRandomAccess()
@@ -270,8 +276,7 @@ extension PostgresStore: FlowReader {
             let members = groups[next..<taken].flatMap { g in g.map { (sorted[$0].id, g.lowerBound) } }
             next = taken
             let sql = """
-                SELECT x.id FROM unnest('{\(members.map { String($0.0) }.joined(separator: ","))}'::bigint[],
-                    '{\(members.map { String($0.1) }.joined(separator: ","))}'::bigint[]) AS k(conn, grp)
+                SELECT x.id FROM unnest(\(Self.bigints(members.map(\.0))), \(Self.bigints(members.map { Int64($0.1) }))) AS k(conn, grp)
                 CROSS JOIN LATERAL (SELECT f.id FROM flow f WHERE f.conn_id = k.conn AND f.id > $1\(w.map { " AND \($0.sql)" } ?? "")
                     ORDER BY f.id LIMIT \(wanted)) x
                 ORDER BY k.grp, x.id LIMIT \(wanted)
@@ -299,8 +304,7 @@ extension PostgresStore: FlowReader {
         if connections.isEmpty { return PostgresFragment(sql: "FALSE", bindings: []) }
         let lines = split.lines.map { PostgresCompiler.compile($0, first: first) }
         return PostgresFragment(
-            sql: "f.conn_id = ANY('{" + connections.map(String.init).joined(separator: ",") + "}'::bigint[])"
-                + (lines.map { " AND \($0.sql)" } ?? ""),
+            sql: "f.conn_id = ANY(\(Self.bigints(connections)))" + (lines.map { " AND \($0.sql)" } ?? ""),
             bindings: lines?.bindings ?? [])
     }
 
