@@ -128,7 +128,7 @@ let package = Package(
             // A position-dependent executable: the loader has no relative relocations to apply (150,000 in a
             // position-independent one), which took 1.5 ms of every command's start. No dynamic symbol table either:
             // the Swift runtime's start-up `dladdr` walked its 55,341 exported symbols (6% of a command that finds
-            // nothing); backtraces name frames from `.symtab`, which stays.
+            // nothing); `.symtab` stays, and crash reports are the same (a fatal error's message and place).
             linkerSettings: [.unsafeFlags(["-Xclang-linker", "-no-pie", "-Xlinker", "--no-export-dynamic"])]
         ),
 
