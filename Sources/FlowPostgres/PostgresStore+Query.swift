@@ -4,7 +4,7 @@ import FlowStore
 import Foundation
 import PostgresNIO
 
-/// Queries, in PostgreSQL's dialect (``PostgresCompiler``).
+/// Queries, in PostgreSQL's dialect (``PostgresDialect``).
 extension PostgresStore: FlowReader {
     /// The FROM clause of record reads (the same joins and aliases as every backend's, see ``RecordColumns``).
     static let readFrom = "flow f " + readJoins
@@ -40,19 +40,19 @@ extension PostgresStore: FlowReader {
     static let connectionSelectList = textual(RecordColumns.connectionSelectList)
 
     public func countLines(_ p: Filter) throws -> Int64 {
-        let w = PostgresCompiler.compile(p)
+        let w = PostgresDialect.compile(p)
         return try session.query("SELECT count(*) FROM flow f WHERE \(w.sql)", w.bindings).first?.int(0) ?? 0
     }
 
     public func countOverConnections(_ p: Filter) throws -> Int64 {
-        let w = PostgresCompiler.compile(p, overConnections: true)
+        let w = PostgresDialect.compile(p, overConnections: true)
         return try session.query(
             "SELECT coalesce(sum(ch.lines), 0)::bigint FROM conn c JOIN conn_hour ch ON ch.conn_id = c.id WHERE \(w.sql)", w.bindings
         ).first?.int(0) ?? 0
     }
 
     public func timeBounds(_ p: Filter) throws -> (first: Int64, last: Int64)? {
-        let w = PostgresCompiler.compile(p)
+        let w = PostgresDialect.compile(p)
         guard let row = try session.query("SELECT min(f.start_time), max(f.end_time) FROM flow f WHERE \(w.sql)", w.bindings).first,
             let first = row.int(0), let last = row.int(1)
         else { return nil }
@@ -60,7 +60,7 @@ extension PostgresStore: FlowReader {
     }
 
     public func lineHistogram(_ p: Filter, from: Int64, interval: Int64) throws -> [Histogram.Bucket] {
-        let w = PostgresCompiler.compile(p, first: 3)
+        let w = PostgresDialect.compile(p, first: 3)
         return try session.query(
             "SELECT (f.start_time - $1) / $2 AS b, count(*) FROM flow f WHERE \(w.sql) GROUP BY b ORDER BY b",
             [.int(from), .int(interval)] + w.bindings
@@ -71,14 +71,14 @@ extension PostgresStore: FlowReader {
     }
 
     public func hourlyHistogram(_ p: Filter, buckets: Int64) throws -> Histogram? {
-        let w = PostgresCompiler.compile(p, overConnections: true)
+        let w = PostgresDialect.compile(p, overConnections: true)
         guard let row = try session.query(
             "SELECT min(ch.first), max(ch.last) FROM conn c JOIN conn_hour ch ON ch.conn_id = c.id WHERE \(w.sql)", w.bindings).first,
             let first = row.int(0), let last = row.int(1)
         else { return nil }
         let hours = max(1, ((last - first) / 3600 + buckets) / buckets)
         let from = first / 3600 / hours * hours
-        let w3 = PostgresCompiler.compile(p, overConnections: true, first: 3)
+        let w3 = PostgresDialect.compile(p, overConnections: true, first: 3)
         let rows = try session.query(
             """
             SELECT (ch.hour - $1) / $2 AS b, sum(ch.lines)::bigint FROM conn c JOIN conn_hour ch ON ch.conn_id = c.id
@@ -211,7 +211,7 @@ extension PostgresStore: FlowReader {
     /// before them belong to other connections.
     private func firstIDs(of connections: [Int64], lines: Filter?, limit: Int, afterID: Int64) throws -> [Int64] {
         guard !connections.isEmpty else { return [] }
-        let w = lines.map { PostgresCompiler.compile($0, first: 2) }
+        let w = lines.map { PostgresDialect.compile($0, first: 2) }
         let sql = """
             SELECT x.id FROM unnest(\(Self.bigints(connections))) AS k(conn)
             CROSS JOIN LATERAL (SELECT f.id FROM flow f WHERE f.conn_id = k.conn AND f.id > $1\(w.map { " AND \($0.sql)" } ?? "")
@@ -261,7 +261,7 @@ extension PostgresStore: FlowReader {
             if let last = groups.popLast() { groups.append(last.lowerBound..<i) }
             groups.append(i..<sorted.count)
         }
-        let w = lines.map { PostgresCompiler.compile($0, first: 2) }
+        let w = lines.map { PostgresDialect.compile($0, first: 2) }
         var ids: [Int64] = []
         var next = 0
         while ids.count < limit, next < groups.count {
@@ -288,7 +288,7 @@ extension PostgresStore: FlowReader {
 
     /// The connections a connection-level predicate matches, if at most ``connectionIDsAtMost``.
     private func matchingConnections(_ p: Filter) throws -> [Int64]? {
-        let c = PostgresCompiler.compile(p, overConnections: true)
+        let c = PostgresDialect.compile(p, overConnections: true)
         let ids = try session.query("SELECT c.id FROM conn c WHERE \(c.sql) LIMIT \(Self.connectionIDsAtMost + 1)", c.bindings)
             .compactMap { $0.int(0) }
         return ids.count <= Self.connectionIDsAtMost ? ids : nil
@@ -300,9 +300,9 @@ extension PostgresStore: FlowReader {
     /// FROM conn …)` it guessed most of `flow` and scanned all of it: 10 s for a sorted page at 10M lines); the
     /// other conjuncts are tested on the lines.
     func linePredicate(_ p: Filter, first: Int, connections: [Int64]?) throws -> PostgresFragment {
-        guard let split = p.connectionSplit, let connections else { return PostgresCompiler.compile(p, first: first) }
+        guard let split = p.connectionSplit, let connections else { return PostgresDialect.compile(p, first: first) }
         if connections.isEmpty { return PostgresFragment(sql: "FALSE", bindings: []) }
-        let lines = split.lines.map { PostgresCompiler.compile($0, first: first) }
+        let lines = split.lines.map { PostgresDialect.compile($0, first: first) }
         return PostgresFragment(
             sql: "f.conn_id = ANY(\(Self.bigints(connections)))" + (lines.map { " AND \($0.sql)" } ?? ""),
             bindings: lines?.bindings ?? [])
@@ -316,14 +316,14 @@ extension PostgresStore: FlowReader {
 
     public func groupLines(_ p: Filter, by fields: [Field], limit: Int?) throws -> [GroupRow] {
         try groups(
-            from: Self.readFrom, PostgresCompiler.compile(p), by: fields,
+            from: Self.readFrom, PostgresDialect.compile(p), by: fields,
             sums: "count(*), sum(COALESCE(f.num_flows, 1)), sum(COALESCE(f.bytes_in,0) + COALESCE(f.bytes_out,0)), "
                 + "sum(COALESCE(f.packets_in,0) + COALESCE(f.packets_out,0))", limit: limit)
     }
 
     public func groupOverConnections(_ p: Filter, by fields: [Field], limit: Int?) throws -> [GroupRow] {
         try groups(
-            from: "\(Self.connectionsFrom) JOIN conn_hour ch ON ch.conn_id = c.id", PostgresCompiler.compile(p, overConnections: true),
+            from: "\(Self.connectionsFrom) JOIN conn_hour ch ON ch.conn_id = c.id", PostgresDialect.compile(p, overConnections: true),
             by: fields, sums: "sum(ch.lines), sum(ch.flows), sum(ch.bytes), sum(ch.packets)", limit: limit)
     }
 
@@ -364,7 +364,7 @@ extension PostgresStore: FlowReader {
     public func explain(_ p: Filter) -> QueryPlan { Self.plan(p) }
 
     static func plan(_ p: Filter) -> QueryPlan {
-        let w = PostgresCompiler.compile(p)
+        let w = PostgresDialect.compile(p)
         return QueryPlan(backend: "postgres", sql: "SELECT … FROM flow f … WHERE \(w.sql)", bindings: w.bindings.map(\.description))
     }
 

@@ -63,12 +63,12 @@ extension PostgresStore: ReadinessSource {
         var noiseSQL: [String] = []
         var values: [PostgresValue] = []
         for rule in noise {
-            let w = PostgresCompiler.compile(rule, first: values.count + 1)
+            let w = PostgresDialect.compile(rule, first: values.count + 1)
             noiseSQL.append("(CASE WHEN COALESCE(\(w.sql), FALSE) THEN 1 ELSE 0 END)")
             values += w.bindings
         }
         let noiseColumns = noiseSQL.isEmpty ? "0" : noiseSQL.joined(separator: ", ")
-        let w = PostgresCompiler.compile(window.startTimeFilter.and(filter), first: values.count + 1)
+        let w = PostgresDialect.compile(window.startTimeFilter.and(filter), first: values.count + 1)
         values += w.bindings
         let (srcNet, dstNet) = ReadinessSQL.netAddressColumns(nets)
         let loopback = "(CASE WHEN f.source_ip LIKE '127.%' OR f.source_ip = '::1' OR f.dest_ip LIKE '127.%' OR f.dest_ip = '::1' THEN 1 ELSE 0 END)"
@@ -100,7 +100,7 @@ extension PostgresStore: ReadinessSource {
     public func lineKeys(of connections: [Int64], _ window: ReadWindow, matching: Filter, nets: NetEndpoints) throws -> [LineKey] {
         guard !connections.isEmpty else { return [] }
         let (srcNet, dstNet) = ReadinessSQL.netAddressColumns(nets)
-        let w = PostgresCompiler.compile(window.startTimeFilter.and(matching))
+        let w = PostgresDialect.compile(window.startTimeFilter.and(matching))
         return try session.query(
             """
             SELECT DISTINCT f.conn_id, coalesce(\(srcNet), ''), coalesce(\(dstNet), '') FROM flow f

@@ -3,8 +3,6 @@ import FlowQuery
 
 /// Where fields live in the SQLite schema: columns, join aliases and value expressions.
 extension Side {
-    /// The `flow` column referencing the endpoint dictionary.
-    var column: String { self == .source ? "src_ep" : "dst_ep" }
     /// The join alias of the endpoint row in read queries.
     var alias: String { self == .source ? "se" : "de" }
     /// The join alias of the label set in read queries.

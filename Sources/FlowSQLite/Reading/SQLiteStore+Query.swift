@@ -5,17 +5,17 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Queries, in SQLite's dialect (``SQLiteCompiler``).
+/// Queries, in SQLite's dialect (``SQLiteDialect``).
 extension SQLiteStore: FlowReader {
     public func countLines(_ p: Filter) throws -> Int64 {
-        let predicate = SQLiteCompiler.compile(p)
+        let predicate = SQLiteDialect.compile(p)
         return try read { db in
             try RawStatement(db, "SELECT count(*) FROM flow f WHERE \(predicate.sql)", predicate.bindings).firstInt() ?? 0
         }
     }
 
     public func timeBounds(_ p: Filter) throws -> (first: Int64, last: Int64)? {
-        let predicate = SQLiteCompiler.compile(p)
+        let predicate = SQLiteDialect.compile(p)
         return try read { db in
             let st = try RawStatement(db, "SELECT min(f.start_time), max(f.end_time) FROM flow f WHERE \(predicate.sql)", predicate.bindings)
             guard try st.step(), let first = st.int(0), let last = st.int(1) else { return nil }
@@ -24,7 +24,7 @@ extension SQLiteStore: FlowReader {
     }
 
     public func lineHistogram(_ p: Filter, from: Int64, interval: Int64) throws -> [Histogram.Bucket] {
-        let predicate = SQLiteCompiler.compile(p)
+        let predicate = SQLiteDialect.compile(p)
         return try read { db in
             let sql = "SELECT (f.start_time - ?) / ? AS b, count(*) FROM flow f WHERE \(predicate.sql) GROUP BY b ORDER BY b"
             var out: [Histogram.Bucket] = []
@@ -36,7 +36,7 @@ extension SQLiteStore: FlowReader {
     }
 
     public func records(_ p: Filter, sort: [(Field, Bool)], limit: Int?, afterID: Int64) throws -> [StoredRecord] {
-        let predicate = SQLiteCompiler.compile(p)
+        let predicate = SQLiteDialect.compile(p)
         if let limit, let first = sort.first, first.1, let column = TimeSpan.Column(expression: first.0.valueSQL) {
             return try newestFirst(predicate, column: column, sort: sort, limit: limit, afterID: afterID)
         }
@@ -55,8 +55,8 @@ extension SQLiteStore: FlowReader {
     private func firstIDs(_ p: Filter, _ predicate: SQLFragment, limit: Int, afterID: Int64) throws -> [Int64]? {
         guard let split = p.connectionSplit else { return nil }
         // Compiled once for both readers: the connection-level conjuncts over `conn c`, the rest over `flow f`.
-        let connections = SQLiteCompiler.compileForConnections(split.connections)
-        let lines = split.lines.map(SQLiteCompiler.compile)
+        let connections = SQLiteDialect.compileForConnections(split.connections)
+        let lines = split.lines.map(SQLiteDialect.compile)
         if let ids = try firstIDsByConnection(connections, lines, limit: limit, afterID: afterID) { return ids }
         return try firstIDsByScan(connections, lines, predicate, limit: limit, afterID: afterID)
     }
@@ -144,7 +144,7 @@ extension SQLiteStore: FlowReader {
 
     /// The query of the lines a predicate matches.
     static func plan(_ p: Filter) -> QueryPlan {
-        let f = SQLiteCompiler.compile(p)
+        let f = SQLiteDialect.compile(p)
         return QueryPlan(
             backend: "sqlite", sql: "SELECT \(RecordColumns.selectList)\nFROM flow f ... WHERE \(f.sql)",
             bindings: f.bindings.map(\.description))
@@ -226,7 +226,7 @@ extension SQLiteStore: FlowReader {
     }
 
     public func countOverConnections(_ p: Filter) throws -> Int64 {
-        let predicate = SQLiteCompiler.compileForConnections(p)
+        let predicate = SQLiteDialect.compileForConnections(p)
         return try read { db in
             try RawStatement(
                 db, "SELECT coalesce(sum(ch.lines), 0) FROM conn c JOIN conn_hour ch ON ch.conn_id = c.id WHERE \(predicate.sql)",
@@ -236,7 +236,7 @@ extension SQLiteStore: FlowReader {
     }
 
     public func hourlyHistogram(_ p: Filter, buckets: Int64) throws -> Histogram? {
-        let predicate = SQLiteCompiler.compileForConnections(p)
+        let predicate = SQLiteDialect.compileForConnections(p)
         return try read { db in
             let bounds = try RawStatement(
                 db, "SELECT min(ch.first), max(ch.last) FROM conn c JOIN conn_hour ch ON ch.conn_id = c.id WHERE \(predicate.sql)",
@@ -258,13 +258,13 @@ extension SQLiteStore: FlowReader {
 
     public func groupOverConnections(_ p: Filter, by fields: [Field], limit: Int?) throws -> [GroupRow] {
         try groups(
-            from: "\(ReadJoins.connectionsFrom) JOIN conn_hour ch ON ch.conn_id = c.id", SQLiteCompiler.compileForConnections(p),
+            from: "\(ReadJoins.connectionsFrom) JOIN conn_hour ch ON ch.conn_id = c.id", SQLiteDialect.compileForConnections(p),
             by: fields, sums: "sum(ch.lines), sum(ch.flows), sum(ch.bytes), sum(ch.packets)", limit: limit)
     }
 
     public func groupLines(_ p: Filter, by fields: [Field], limit: Int?) throws -> [GroupRow] {
         try groups(
-            from: ReadJoins.readFrom, SQLiteCompiler.compile(p), by: fields,
+            from: ReadJoins.readFrom, SQLiteDialect.compile(p), by: fields,
             sums: "count(*), sum(COALESCE(f.num_flows, 1)), sum(COALESCE(f.bytes_in,0) + COALESCE(f.bytes_out,0)), "
                 + "sum(COALESCE(f.packets_in,0) + COALESCE(f.packets_out,0))", limit: limit)
     }

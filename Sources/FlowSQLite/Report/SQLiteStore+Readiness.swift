@@ -65,12 +65,12 @@ extension SQLiteStore: ReadinessSource {
         var noiseSQL: [String] = []
         var noiseArgs: [SQLValue] = []
         for rule in noise {
-            let frag = SQLiteCompiler.compile(rule)
+            let frag = SQLiteDialect.compile(rule)
             noiseSQL.append("COALESCE(\(frag.sql), 0)")
             noiseArgs += frag.bindings
         }
         let noiseColumns = noiseSQL.isEmpty ? "0" : noiseSQL.joined(separator: ", ")
-        let where_ = SQLiteCompiler.compile(window.startTimeFilter.and(filter))
+        let where_ = SQLiteDialect.compile(window.startTimeFilter.and(filter))
         let (srcNet, dstNet) = ReadinessSQL.netAddressColumns(nets)
         let loopback = "(f.source_ip LIKE '127.%' OR f.source_ip = '::1' OR f.dest_ip LIKE '127.%' OR f.dest_ip = '::1')"
         let n = 5 + max(noiseSQL.count, 1)
@@ -102,7 +102,7 @@ extension SQLiteStore: ReadinessSource {
     public func lineKeys(of connections: [Int64], _ window: ReadWindow, matching: Filter, nets: NetEndpoints) throws -> [LineKey] {
         guard !connections.isEmpty else { return [] }
         let (srcNet, dstNet) = ReadinessSQL.netAddressColumns(nets)
-        let where_ = SQLiteCompiler.compile(window.startTimeFilter.and(matching))
+        let where_ = SQLiteDialect.compile(window.startTimeFilter.and(matching))
         let sql = """
             SELECT DISTINCT f.conn_id, ifnull(\(srcNet), ''), ifnull(\(dstNet), '') FROM flow f
             WHERE f.conn_id IN \(ReadinessSQL.idList(connections)) AND \(where_.sql)
