@@ -1,4 +1,5 @@
 import FlowLog
+import FlowQuery
 import FlowStore
 
 /// Dictionary ids by value, cached; a miss is upserted on its own (committed at once: the row is shared by every
@@ -81,18 +82,17 @@ struct PostgresDictionaries {
             casts: ["jsonb", "jsonb"])
     }
 
-    mutating func endpoint(type: String?, namespace: String?, nameAggr: String?, labels: [String]?, _ s: PostgresSession) throws
-        -> Int64?
-    {
-        if type == nil && namespace == nil && nameAggr == nil && labels == nil { return nil }
-        let labelsID = try labels.map { try self.labels($0, s) }
-        return try id(Self.endpointRow(type: type, namespace: namespace, nameAggr: nameAggr, labelsID: labelsID), s)
+    mutating func endpoint(_ e: EndpointFields?, _ s: PostgresSession) throws -> Int64? {
+        guard let e else { return nil }
+        let labelsID = try e.labels.map { try self.labels($0, s) }
+        return try id(Self.endpointRow(e, labelsID: labelsID), s)
     }
 
-    static func endpointRow(type: String?, namespace: String?, nameAggr: String?, labelsID: Int64?) -> DictionaryRow {
+    /// The row of an endpoint whose label set (if any) has the id `labelsID`.
+    static func endpointRow(_ e: EndpointFields, labelsID: Int64?) -> DictionaryRow {
         DictionaryRow(
-            "endpoint", key: key([type, namespace, nameAggr, labelsID.map(String.init)]),
-            ["type", "namespace", "name_aggr", "labels_id"], [.of(type), .of(namespace), .of(nameAggr), .of(labelsID)],
+            "endpoint", key: key([e.type, e.namespace, e.nameAggr, labelsID.map(String.init)]),
+            ["type", "namespace", "name_aggr", "labels_id"], [.of(e.type), .of(e.namespace), .of(e.nameAggr), .of(labelsID)],
             casts: ["text", "text", "text", "bigint"])
     }
 
@@ -106,9 +106,8 @@ struct PostgresDictionaries {
 
     private mutating func resolveConn(_ r: FlowRecord, hostID: Int64?, overridingLines: Bool, _ s: PostgresSession) throws -> Int64 {
         let host = overridingLines ? hostID : (try r[.host].map { try self.host($0, s) } ?? hostID)
-        let src = try endpoint(
-            type: r[.sourceType], namespace: r[.sourceNamespace], nameAggr: r[.sourceNameAggr], labels: r.sourceLabels, s)
-        let dst = try endpoint(type: r[.destType], namespace: r[.destNamespace], nameAggr: r[.destNameAggr], labels: r.destLabels, s)
+        let src = try endpoint(EndpointFields(r, .source), s)
+        let dst = try endpoint(EndpointFields(r, .dest), s)
         let service = try Self.serviceRow(r).map { try id($0, s) }
         let trace = try r.policies.map { try self.trace($0, s) }
         return try id(Self.connRow(r, host: host, src: src, dst: dst, service: service, trace: trace), s)
@@ -116,11 +115,11 @@ struct PostgresDictionaries {
 
     /// The service a line names, if it names one.
     static func serviceRow(_ r: FlowRecord) -> DictionaryRow? {
-        let (ns, name, portName, portNum) = (r[.destServiceNamespace], r[.destServiceName], r[.destServicePort], r[.destServicePortNum])
-        guard ns != nil || name != nil || portName != nil || portNum != nil else { return nil }
+        guard let v = ServiceFields(r) else { return nil }
         return DictionaryRow(
-            "service", key: key([ns, name, portName, portNum.map(String.init)]), ["namespace", "name", "port_name", "port_num"],
-            [.of(ns), .of(name), .of(portName), .of(portNum)], casts: ["text", "text", "text", "bigint"])
+            "service", key: key([v.namespace, v.name, v.portName, v.portNum.map(String.init)]),
+            ["namespace", "name", "port_name", "port_num"], [.of(v.namespace), .of(v.name), .of(v.portName), .of(v.portNum)],
+            casts: ["text", "text", "text", "bigint"])
     }
 
     static func connRow(_ r: FlowRecord, host: Int64?, src: Int64?, dst: Int64?, service: Int64?, trace: Int64?) -> DictionaryRow {
@@ -259,8 +258,8 @@ struct PostgresDictionaries {
         Self.remember(traces, in: &tracesByAddress, from: &ids)
         guard !misses.isEmpty else { return }
         for k in misses.indices {
-            misses[k].source = endpointRow(misses[k].record.pointee, .source)
-            misses[k].dest = endpointRow(misses[k].record.pointee, .dest)
+            misses[k].source = endpointRow(EndpointFields(misses[k].record.pointee, .source))
+            misses[k].dest = endpointRow(EndpointFields(misses[k].record.pointee, .dest))
         }
         try store(misses.flatMap { [$0.source, $0.dest].compactMap { $0 ?? nil } }, s)
         var conns: [DictionaryRow] = []
@@ -292,23 +291,18 @@ struct PostgresDictionaries {
         for (address, (value, row)) in made { if let id = ids.get(row.cacheKey) { cache.set(value, id, at: address) } }
     }
 
-    private enum Side { case source, dest }
-
     /// The endpoint row of one side of a line: `.some(nil)` when the line names no endpoint there, `nil` when its
     /// label set's id is not cached.
-    private mutating func endpointRow(_ r: FlowRecord, _ side: Side) -> DictionaryRow?? {
-        let (type, namespace, nameAggr, labels) = side == .source
-            ? (r[.sourceType], r[.sourceNamespace], r[.sourceNameAggr], r.sourceLabels)
-            : (r[.destType], r[.destNamespace], r[.destNameAggr], r.destLabels)
-        if type == nil && namespace == nil && nameAggr == nil && labels == nil { return .some(nil) }
+    private mutating func endpointRow(_ e: EndpointFields?) -> DictionaryRow?? {
+        guard let e else { return .some(nil) }
         var labelsID: Int64?
-        if let labels {
+        if let labels = e.labels {
             guard let id = labelsByAddress.get(labels, at: labels.storageAddress) ?? ids.get(Self.labelsRow(labels).cacheKey) else {
                 return nil
             }
             labelsID = id
         }
-        return .some(Self.endpointRow(type: type, namespace: namespace, nameAggr: nameAggr, labelsID: labelsID))
+        return .some(Self.endpointRow(e, labelsID: labelsID))
     }
 
     /// The cached id of a line's trace: `.some(nil)` for none, `nil` when not cached.

@@ -1,4 +1,5 @@
 import FlowLog
+import FlowQuery
 import FlowStore
 import Foundation
 import Synchronization
@@ -318,15 +319,9 @@ public final class SQLiteStore: FlowWriter, RetentionStore, @unchecked Sendable 
         _ added: inout Dictionaries.Added
     ) throws -> Int64 {
         let host = overridingLines ? hostID : (try r[.host].map { try dictionaries.host($0, db, &added) } ?? hostID)
-        let src = try dictionaries.endpoint(
-            type: r[.sourceType], namespace: r[.sourceNamespace], nameAggr: r[.sourceNameAggr],
-            labels: r.sourceLabels, db, &added)
-        let dst = try dictionaries.endpoint(
-            type: r[.destType], namespace: r[.destNamespace], nameAggr: r[.destNameAggr], labels: r.destLabels,
-            db, &added)
-        let service = try dictionaries.service(
-            namespace: r[.destServiceNamespace], name: r[.destServiceName], portName: r[.destServicePort],
-            portNum: r[.destServicePortNum], db, &added)
+        let src = try dictionaries.endpoint(EndpointFields(r, .source), db, &added)
+        let dst = try dictionaries.endpoint(EndpointFields(r, .dest), db, &added)
+        let service = try dictionaries.service(ServiceFields(r), db, &added)
         let trace = try r.policies.map { try dictionaries.trace($0, db, &added) }
         return try dictionaries.conn(
             .init(

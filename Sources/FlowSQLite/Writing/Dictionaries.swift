@@ -17,16 +17,12 @@ struct Dictionaries {
         var action: String?, reporter: String?, traceID: Int64?
     }
 
-    struct ServiceKey: Hashable {
-        var namespace: String?, name: String?, portName: String?, portNum: Int64?
-    }
-
     /// What a transaction added, to undo on rollback.
     struct Added {
         var hosts: [String] = []
         var labelSets: [[String]] = []
         var endpoints: [EndpointKey] = []
-        var services: [ServiceKey] = []
+        var services: [ServiceFields] = []
         var lists: [[String]] = []
         var traces: [PolicyLists] = []
         var conns: [ConnKey] = []
@@ -35,7 +31,7 @@ struct Dictionaries {
     private var hosts = GenerationalCache<String, Int64>(limit: Dictionaries.defaultLimit)
     private var labelSets = GenerationalCache<[String], Int64>(limit: Dictionaries.defaultLimit)
     private var endpoints = GenerationalCache<EndpointKey, Int64>(limit: Dictionaries.defaultLimit)
-    private var services = GenerationalCache<ServiceKey, Int64>(limit: Dictionaries.defaultLimit)
+    private var services = GenerationalCache<ServiceFields, Int64>(limit: Dictionaries.defaultLimit)
     private var lists = GenerationalCache<[String], Int64>(limit: Dictionaries.defaultLimit)
     private var traces = GenerationalCache<PolicyLists, Int64>(limit: Dictionaries.defaultLimit / 5)
     private var conns = GenerationalCache<ConnKey, Int64>(limit: Dictionaries.defaultLimit)
@@ -128,30 +124,25 @@ struct Dictionaries {
         return id
     }
 
-    mutating func endpoint(
-        type: String?, namespace: String?, nameAggr: String?, labels: [String]?, _ db: Database, _ added: inout Added
-    ) throws -> Int64? {
-        if type == nil && namespace == nil && nameAggr == nil && labels == nil { return nil }
-        let labelsID = try labels.map { try labelSet($0, db, &added) }
-        let key = EndpointKey(type: type, namespace: namespace, nameAggr: nameAggr, labelsID: labelsID)
+    mutating func endpoint(_ e: EndpointFields?, _ db: Database, _ added: inout Added) throws -> Int64? {
+        guard let e else { return nil }
+        let labelsID = try e.labels.map { try labelSet($0, db, &added) }
+        let key = EndpointKey(type: e.type, namespace: e.namespace, nameAggr: e.nameAggr, labelsID: labelsID)
         if let id = endpoints.get(key) { return id }
         let id = try Self.findOrInsert(
             db, table: "endpoint", columns: ["type", "namespace", "name_aggr", "labels_id"],
-            [.of(type), .of(namespace), .of(nameAggr), .of(labelsID)])
+            [.of(e.type), .of(e.namespace), .of(e.nameAggr), .of(labelsID)])
         endpoints.set(key, id)
         added.endpoints.append(key)
         return id
     }
 
-    mutating func service(
-        namespace: String?, name: String?, portName: String?, portNum: Int64?, _ db: Database, _ added: inout Added
-    ) throws -> Int64? {
-        if namespace == nil && name == nil && portName == nil && portNum == nil { return nil }
-        let key = ServiceKey(namespace: namespace, name: name, portName: portName, portNum: portNum)
+    mutating func service(_ key: ServiceFields?, _ db: Database, _ added: inout Added) throws -> Int64? {
+        guard let key else { return nil }
         if let id = services.get(key) { return id }
         let id = try Self.findOrInsert(
             db, table: "service", columns: ["namespace", "name", "port_name", "port_num"],
-            [.of(namespace), .of(name), .of(portName), .of(portNum)])
+            [.of(key.namespace), .of(key.name), .of(key.portName), .of(key.portNum)])
         services.set(key, id)
         added.services.append(key)
         return id
