@@ -92,6 +92,8 @@ extension PostgresStore: FlowWriter, RetentionStore {
             if !records.isEmpty {
                 try session.copy(table: "flow", columns: FlowLayout.names, data: FlowCopyText.rows(records, connIDs, domainIDs, argsIDs))
                 try storeRollup(rollup)
+                let hours = rollup.rows.keys.lazy.map(\.hour)
+                if let first = hours.min(), let last = hours.max() { try session.query(PostgresSchema.widenHours, [.int(first), .int(last)]) }
             }
             try upsert(checkpoint)
             if !rejects.isEmpty { try insert(rejects, checkpoint.fingerprint) }
@@ -228,6 +230,7 @@ extension PostgresStore: FlowWriter, RetentionStore {
                     "DELETE FROM conn_hour WHERE hour >= $1 AND hour < $2", [.int(d * 24), .int((d + 1) * 24)])
                 let n = try session.query("SELECT count(*) FROM \(first)").first?.int(0) ?? 0
                 try session.query("DROP TABLE \(first)")
+                try session.query(PostgresSchema.narrowHours)
                 try session.query(PostgresSchema.bumpVersion)
                 return n
             }
@@ -250,6 +253,7 @@ extension PostgresStore: FlowWriter, RetentionStore {
             try session.query("DELETE FROM conn_hour WHERE lines <= 0")
             let n = try session.query("SELECT count(*) FROM doomed").first?.int(0) ?? 0
             try session.query("DELETE FROM flow WHERE start_time >= \(day * 86_400) AND id IN (SELECT id FROM doomed)")
+            try session.query(PostgresSchema.narrowHours)
             try session.query(PostgresSchema.bumpVersion)
             return Int(n)
         }
@@ -258,6 +262,7 @@ extension PostgresStore: FlowWriter, RetentionStore {
     public func deleteRollups(endedBefore cutoff: Int64) throws {
         try session.inTransaction {
             try session.query("DELETE FROM conn_hour WHERE hour < $1", [.int(cutoff / 3600)])
+            try session.query(PostgresSchema.narrowHours)
             try session.query(PostgresSchema.bumpVersion)
         }
     }

@@ -27,7 +27,7 @@ import Testing
                 r[.action] = port % 10 == 0 ? "deny" : "allow"
                 r[.reporter] = port % 4 == 0 ? nil : "src"  // a connection-level column that may be NULL
                 r[.sourcePort] = Int64(rng.next() % 60_000)
-                r[.startTime] = 1_800_000_000 + Int64(b) * 600 + Int64(rng.next() % 300)
+                r[.startTime] = 1_800_000_000 + Int64(b) * 2400 + Int64(rng.next() % 300)  // 40 minutes apart: newest-first reads go by rounds
                 r[.endTime] = r[.startTime]! + 300
                 batch.append(r)
             }
