@@ -102,8 +102,13 @@ extension PostgresStore: FlowReader {
             let ids: [Int64]
             if sort.isEmpty, let split, let connections, connections.count <= Self.seekedConnections {
                 ids = try firstIDs(of: connections, lines: split.lines, limit: limit, afterID: afterID)
-            } else if let split, let connections, Self.sortsByConnection(sort) {
-                ids = try firstIDs(of: connections, sortedBy: sort, lines: split.lines, limit: limit, afterID: afterID)
+            } else if Self.sortsByConnection(sort) {
+                // Any number of connections: those of the connection-level conjuncts (all, without any), the rest
+                // of the predicate tested on their lines.
+                let lineLevel = split.map { $0.lines } ?? (p == .always ? nil : p)
+                let selected = connections.map { PostgresFragment(sql: "c.id = ANY(\(Self.bigints($0)))", bindings: []) }
+                    ?? PostgresDialect.compile(split?.connections ?? .always, overConnections: true)
+                ids = try firstIDs(of: selected, sortedBy: sort, lines: lineLevel, limit: limit, afterID: afterID)
             } else {
                 let w = try linePredicate(p, first: 2, connections: connections)
                 let read = { (bound: String) in try self.sortedIDs(w, bound: bound, sort: sort, order: order, limit: limit, afterID: afterID) }
@@ -176,8 +181,11 @@ extension PostgresStore: FlowReader {
     }
 
     /// The terms of an ORDER BY for `sort` (texts byte by byte; NULL first ascending, last descending).
-    static func orderTerms(_ sort: [(Field, Bool)]) -> String {
-        sort.map { "\(sortSQL($0.0)) \($0.1 ? "DESC NULLS LAST" : "ASC NULLS FIRST")" }.joined(separator: ", ")
+    static func orderTerms(_ sort: [(Field, Bool)]) -> String { orderTerms(sort.map { (sortSQL($0.0), $0.1) }) }
+
+    /// The terms of an ORDER BY of these expressions, each descending or not (NULL first ascending, last descending).
+    static func orderTerms(_ terms: [(String, Bool)]) -> String {
+        terms.map { "\($0.0) \($0.1 ? "DESC NULLS LAST" : "ASC NULLS FIRST")" }.joined(separator: ", ")
     }
 
     /// A row selecting ``lineSelectList``.
@@ -232,52 +240,51 @@ extension PostgresStore: FlowReader {
         }
     }
 
-    /// The first `limit` ids after `afterID`, in `sort`'s order then id order, of these connections' lines that
-    /// `lines` matches, when every sort key belongs to the connection: the connections are sorted by their keys and
-    /// cut into groups of equal keys, and the groups are read in order, each group's lines merged by id, until
-    /// `limit` are found. Which groups a round reads is chosen by their line counts in `conn_hour` (exact without
-    /// line-level conjuncts; when those leave fewer lines, the next round reads the groups after). Each connection
-    /// gives at most the ids still wanted, through `flow_conn_id`. Sorting every matching line instead read all of
-    /// them (10M lines, 187,668 matching, 1,000 rows sorted by `source_namespace`: 1.1 s).
+    /// The first `limit` ids after `afterID`, in `sort`'s order then id order, of the lines that `lines` (line-level
+    /// conjuncts) matches of the connections `connections` (a condition over `conn c`, placeholders from `$1`)
+    /// selects, when every sort key belongs to the connection: the connections are ordered by their keys and cut into
+    /// groups of equal keys, and the groups are read in order, each group's lines merged by id, until `limit` are
+    /// found. Which groups a round reads is chosen in the database from their line counts in `conn_hour` (a running
+    /// sum over the groups in order): exact without line-level conjuncts; when those leave fewer lines, the next
+    /// round reads the groups after. Each connection gives at most the ids still wanted, through `flow_conn_id`.
+    /// Sorting every matching line instead read all of them (10M lines, 187,668 matching, 1,000 rows sorted by
+    /// `source_namespace`: 1.1 s); the groups chosen in Swift from every connection's row (the first form of this
+    /// read) stopped at 5,000 connections.
     private func firstIDs(
-        of connections: [Int64], sortedBy sort: [(Field, Bool)], lines: Filter?, limit: Int, afterID: Int64
+        of connections: PostgresFragment, sortedBy sort: [(Field, Bool)], lines: Filter?, limit: Int, afterID: Int64
     ) throws -> [Int64] {
-        guard !connections.isEmpty, limit > 0 else { return [] }
-        let list = Self.bigints(connections)
-        let keys = sort.map { "(\(Self.valueSQL($0.0)))::text" }
-        let sorted = try session.query(
-            """
-            SELECT c.id, COALESCE(n.lines, 0)::bigint, \(keys.joined(separator: ", ")) FROM \(Self.connectionsFrom)
-            LEFT JOIN (SELECT conn_id, sum(lines) AS lines FROM conn_hour WHERE conn_id = ANY(\(list)) GROUP BY conn_id) n
-                ON n.conn_id = c.id
-            WHERE c.id = ANY(\(list)) ORDER BY \(Self.orderTerms(sort)), c.id
-            """
-        ).map { row in
-            let cells = row.makeRandomAccess()
-            return (id: cells.int(0) ?? 0, lines: cells.int(1) ?? 0, key: (0..<keys.count).map { cells.text(2 + $0) })
-        }
-        // Groups of equal keys, in order: (first index, end index) into `sorted`.
-        var groups: [Range<Int>] = []
-        for i in sorted.indices where i == 0 || sorted[i].key != sorted[i - 1].key {
-            if let last = groups.popLast() { groups.append(last.lowerBound..<i) }
-            groups.append(i..<sorted.count)
-        }
+        guard limit > 0 else { return [] }
+        // The groups (`g`): the keys as columns k0, k1…, their lines, their place in `sort`'s order, and the lines
+        // of the groups up to theirs; then the connections of the groups a round reads.
+        let order = Self.orderTerms(sort)
+        let expressions = sort.map { Self.sortSQL($0.0) }
+        let keys = expressions.enumerated().map { "\($0.element) AS k\($0.offset)" }.joined(separator: ", ")
+        let sameKeys = expressions.enumerated().map { "\($0.element) IS NOT DISTINCT FROM g.k\($0.offset)" }.joined(separator: " AND ")
         let w = lines.map { PostgresDialect.compile($0, first: 2) }
         var ids: [Int64] = []
-        var next = 0
-        while ids.count < limit, next < groups.count {
+        // The last group read and the lines of the groups up to it.
+        var (lastGroup, covered): (Int64, Int64) = (0, 0)
+        while ids.count < limit {
             let wanted = limit - ids.count
-            var taken = next
-            var expected: Int64 = 0
-            repeat {
-                expected += groups[taken].reduce(0) { $0 + sorted[$1].lines }
-                taken += 1
-            } while taken < groups.count && expected < Int64(wanted)
-            // Each connection with its group's place in the order.
-            let members = groups[next..<taken].flatMap { g in g.map { (sorted[$0].id, g.lowerBound) } }
-            next = taken
+            // The groups after the last one read that start before `wanted` more lines: their connections.
+            let members = try session.query(
+                """
+                WITH g AS (
+                    SELECT \(keys), COALESCE(sum(ch.lines), 0) AS size, row_number() OVER w AS grp,
+                        sum(COALESCE(sum(ch.lines), 0)) OVER w AS through
+                    FROM \(Self.connectionsFrom) LEFT JOIN conn_hour ch ON ch.conn_id = c.id
+                    WHERE \(connections.sql) GROUP BY \(expressions.joined(separator: ", ")) WINDOW w AS (ORDER BY \(order)))
+                SELECT c.id, g.grp, g.through::bigint FROM g JOIN (\(Self.connectionsFrom)) ON \(sameKeys)
+                WHERE \(connections.sql) AND g.grp > \(lastGroup) AND g.through - g.size < \(covered + Int64(wanted))
+                """, connections.bindings
+            ).map { row in
+                let cells = row.makeRandomAccess()
+                return (id: cells.int(0) ?? 0, group: cells.int(1) ?? 0, through: cells.int(2) ?? 0)
+            }
+            guard let last = members.max(by: { $0.group < $1.group }) else { break }
+            (lastGroup, covered) = (last.group, last.through)
             let sql = """
-                SELECT x.id FROM unnest(\(Self.bigints(members.map(\.0))), \(Self.bigints(members.map { Int64($0.1) }))) AS k(conn, grp)
+                SELECT x.id FROM unnest(\(Self.bigints(members.map(\.id))), \(Self.bigints(members.map(\.group)))) AS k(conn, grp)
                 CROSS JOIN LATERAL (SELECT f.id FROM flow f WHERE f.conn_id = k.conn AND f.id > $1\(w.map { " AND \($0.sql)" } ?? "")
                     ORDER BY f.id LIMIT \(wanted)) x
                 ORDER BY k.grp, x.id LIMIT \(wanted)

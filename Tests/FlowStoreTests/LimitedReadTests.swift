@@ -87,6 +87,7 @@ import Testing
         for query in [
             "dest_port:17 or dest_port:250", "action:allow", "dest_port < 40 and source_port > 30000", "", "dest_port:999",
             "not reporter:src and start_time >= 1800002000",
+            "dest_port:17 or source_port > 59000",  // no conjunct narrows the connections: all of them, sorted
         ] {
             let filter = try FilterBuilder.build(try KQLParser.parse(query), options: .init(now: 0))
             let all = try store.records(filter, limit: nil)
