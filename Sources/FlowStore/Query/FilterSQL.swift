@@ -30,6 +30,7 @@ public struct FilterSQL<Dialect: SQLDialect> {
 
     // MARK: Nodes
 
+    /// The SQL of one node of the filter.
     mutating func node(_ p: Filter) -> String {
         switch p {
         case .always: return Dialect.trueSQL

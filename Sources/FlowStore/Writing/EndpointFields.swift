@@ -4,9 +4,13 @@ import FlowQuery
 /// What identifies one side of a line in the `endpoint` dictionary: its type, namespace, aggregated name and
 /// labels (the label set is a dictionary of its own).
 public struct EndpointFields {
+    /// `wep`, `hep`, `ns`, `net`…
     public var type: String?
+    /// The namespace (`-` where there is none).
     public var namespace: String?
+    /// The aggregated name (a pod's ReplicaSet prefix, `pvt`, `pub`…).
     public var nameAggr: String?
+    /// The labels as `key=value`, in the line's order (the dictionary stores them in ``CanonicalOrder``).
     public var labels: [String]?
 
     /// The endpoint `r` names on `side`, or `nil` when it names none there.
