@@ -13,7 +13,7 @@ enum PostgresSchema {
     /// `flow_conn` (`conn_id`): a connection's lines in id order, for limited reads by connection; and `flow_time`,
     /// a BRIN index of the lines' times (the newest lines found without sorting all). 4: `hour_bounds`, the
     /// roll-up's first and last hours (a newest-first read found them by scanning all of `conn_hour`: 35 ms of every
-    /// such query with 130,631 rows; an index on `conn_hour (hour)` made ingest 9% slower with pod churn).
+    /// such query with 130,631 rows; an index on `conn_hour (hour)` would add an entry to most roll-up updates).
     static let version = 4
 
     static let ddl = """

@@ -161,8 +161,9 @@ extension PostgresStore: FlowReader {
     /// Then `read` runs without it (a query that matches nothing costs 1.2 times the read alone). The first and
     /// last hours come from `hour_bounds` (a few rows); bounds wider than the data cost rounds, never answers.
     private func newestIDs(by column: String, limit: Int, _ read: (String) throws -> [Int64]) throws -> [Int64] {
-        if let bounds = try session.query(
-"SELECT min(first), max(last) FROM hour_bounds").first, let first = bounds.int(0), let last = bounds.int(1) {
+        if let bounds = try session.query("SELECT min(first), max(last) FROM hour_bounds").first,
+            let first = bounds.int(0), let last = bounds.int(1)
+        {
             let (oldest, newest) = (first * 3600, (last + 1) * 3600)
             // Rounds up to a quarter of the time range: past it the whole read costs little more than one.
             var window: Int64 = 3600
